@@ -1,0 +1,142 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
+	"github.com/gumshoe-dev/gumshoe/internal/ingest"
+)
+
+func newIngestCommand(g *globalOptions) *cobra.Command {
+	var (
+		format  string
+		strict  bool
+		asJSON  bool
+		workers int
+	)
+	cmd := &cobra.Command{
+		Use:   "ingest [flags] SOURCE...",
+		Short: "Ingest VPC flow logs from files, folders or S3",
+		Long: `Ingest VPC Flow Logs into the database.
+
+SOURCE is a file, a folder (read recursively) or s3://bucket[/prefix]. Files may
+be gzipped text (with the header line AWS writes to S3, or headerless, as in
+CloudWatch Logs) or Parquet. S3 access uses your standard AWS configuration
+(profiles, environment keys, region, AWS_ENDPOINT_URL).
+
+Objects already ingested are skipped. Bad lines are counted, reported and
+skipped; the good lines are kept. The exit status is non-zero only with
+--strict (then nothing of an object with a bad line is kept) or when nothing
+could be read at all.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg := ingest.Config{Sources: args, Strict: strict, Workers: workers}
+			if format != "" {
+				f, err := flowlog.ParseFormat(format)
+				if err != nil {
+					return fmt.Errorf("--format: %w", err)
+				}
+				cfg.Format = &f
+			}
+			stderr := cmd.ErrOrStderr()
+			cfg.Logger = g.logger(stderr)
+			if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+				cfg.Progress = progressPrinter(stderr)
+			}
+			st, err := g.open(cmd.Context(), stderr, false)
+			if err != nil {
+				return err
+			}
+			sum, runErr := ingest.Run(cmd.Context(), st, cfg)
+			if cerr := st.Close(); cerr != nil && runErr == nil {
+				runErr = cerr
+			}
+			if cfg.Progress != nil {
+				fmt.Fprint(stderr, "\r\033[K")
+			}
+			if sum == nil {
+				return runErr
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(sum); err != nil {
+					return err
+				}
+			} else {
+				printSummary(cmd.OutOrStdout(), sum)
+			}
+			switch {
+			case runErr == nil:
+				return nil
+			case errors.Is(runErr, ingest.ErrStrict), errors.Is(runErr, ingest.ErrNothingRead):
+				fmt.Fprintln(stderr, "gumshoe ingest:", runErr)
+				return exitError{code: 2}
+			default:
+				return runErr
+			}
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "", "flow log format of headerless input, e.g. '${version} ${account-id} ...' (default: the AWS default format)")
+	cmd.Flags().BoolVar(&strict, "strict", false, "reject a whole object when any of its lines is bad, and exit non-zero")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	cmd.Flags().IntVar(&workers, "workers", 0, "objects decoded at once (default: one per core)")
+	return cmd
+}
+
+func progressPrinter(w io.Writer) func(ingest.Progress) {
+	return func(p ingest.Progress) {
+		rate := 0.0
+		if s := p.Elapsed.Seconds(); s > 0 {
+			rate = float64(p.RecordsIngested) / s
+		}
+		total := "?"
+		if p.ListingDone {
+			total = fmt.Sprint(p.ObjectsListed)
+		}
+		fmt.Fprintf(w, "\r\033[Kingest: %d/%s objects (%d skipped), %s records committed, %s records/s",
+			p.ObjectsDone, total, p.ObjectsSkipped, humanCount(float64(p.RecordsIngested)), humanCount(rate))
+	}
+}
+
+func humanCount(v float64) string {
+	switch {
+	case v >= 1e9:
+		return fmt.Sprintf("%.2fG", v/1e9)
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.1fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func printSummary(w io.Writer, s *ingest.Summary) {
+	fmt.Fprintf(w, "objects read: %d, skipped (already ingested): %d, failed: %d\n", s.ObjectsRead, s.ObjectsSkipped, s.ObjectsFailed)
+	fmt.Fprintf(w, "records ingested: %d in %.2fs (%s records/s), lines rejected: %d\n",
+		s.RecordsIngested, s.Seconds, humanCount(s.RecordsPerSec), s.LinesRejected)
+	for _, e := range s.ObjectErrors {
+		fmt.Fprintf(w, "error: %s\n", e.Error)
+	}
+	for _, r := range s.RejectedLines {
+		loc := fmt.Sprintf("%s:%d", r.File, r.Line)
+		if r.Field != "" {
+			loc += ": field " + r.Field
+		}
+		fmt.Fprintf(w, "rejected: %s: %s: %q\n", loc, r.Error, r.Text)
+	}
+	if n := s.LinesRejected - int64(len(s.RejectedLines)); n > 0 {
+		fmt.Fprintf(w, "rejected: ... and %d more lines\n", n)
+	}
+	for _, wn := range s.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", strings.TrimSpace(wn))
+	}
+}

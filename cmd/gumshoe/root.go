@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gumshoe-dev/gumshoe/internal/store"
+)
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	db      string
+	verbose bool
+}
+
+func newRootCommand() *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:           "gumshoe",
+		Short:         "Investigate incidents in your AWS logs",
+		Long:          "gumshoe ingests AWS logs (VPC Flow Logs today) into an embedded store and answers investigation questions about them.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.db, "db", "", "database file (default $GUMSHOE_DB, else ./gumshoe.duckdb)")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log diagnostics to stderr")
+	root.AddCommand(
+		newIngestCommand(g),
+		newQueryCommand(g),
+		newVersionCommand(),
+	)
+	return root
+}
+
+// dbPath resolves --db, then $GUMSHOE_DB, then the default.
+func (g *globalOptions) dbPath() string {
+	if g.db != "" {
+		return g.db
+	}
+	if env := os.Getenv("GUMSHOE_DB"); env != "" {
+		return env
+	}
+	return "gumshoe.duckdb"
+}
+
+func (g *globalOptions) logger(stderr io.Writer) *slog.Logger {
+	if !g.verbose {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func (g *globalOptions) open(ctx context.Context, stderr io.Writer, readOnly bool) (*store.Store, error) {
+	return store.Open(ctx, g.dbPath(), store.Options{ReadOnly: readOnly, Logger: g.logger(stderr), MemoryLimit: "1GB"})
+}

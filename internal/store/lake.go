@@ -1,0 +1,370 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+
+	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
+)
+
+// flowSchema is the Parquet schema of the lake's flow files: every field,
+// optional, typed as AWS types its own Parquet flow logs, except start and
+// end, stored as timestamps so that the view needs no conversion and
+// DuckDB can prune row groups on time.
+var flowSchema, flowColumnIndex, objectIDColumn, objectLineColumn = func() (*parquet.Schema, [flowlog.NumFields]int, int, int) {
+	group := parquet.Group{}
+	for _, f := range flowlog.Fields() {
+		info := f.Info()
+		var leaf parquet.Node
+		switch info.Kind {
+		case flowlog.String:
+			leaf = parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
+		case flowlog.Int32:
+			leaf = parquet.Int(32)
+		case flowlog.Int64:
+			leaf = parquet.Int(64)
+		case flowlog.Timestamp:
+			leaf = parquet.TimestampAdjusted(parquet.Microsecond, false)
+		}
+		group[info.Column] = parquet.Optional(leaf)
+	}
+	group["object_id"] = parquet.Int(64)
+	group["object_line"] = parquet.Int(32)
+	schema := parquet.NewSchema(flowTable, group)
+	var idx [flowlog.NumFields]int
+	for _, f := range flowlog.Fields() {
+		leaf, ok := schema.Lookup(f.Info().Column)
+		if !ok {
+			panic("flow schema lacks " + f.Info().Column)
+		}
+		idx[f] = leaf.ColumnIndex
+	}
+	oid, _ := schema.Lookup("object_id")
+	oline, _ := schema.Lookup("object_line")
+	return schema, idx, oid.ColumnIndex, oline.ColumnIndex
+}()
+
+const (
+	stagingDir = "staging"
+	anchorName = "_schema.parquet"
+	// rowsPerRowGroup matches DuckDB's own row group size, so that its
+	// parallel scan splits work the same way.
+	rowsPerRowGroup = 122880
+	// maxOpenFiles bounds the day partitions a FlowWriter keeps open; each
+	// buffers up to one row group in memory.
+	maxOpenFiles = 4
+)
+
+func flowWriterOptions() []parquet.WriterOption {
+	return []parquet.WriterOption{
+		flowSchema,
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.MaxRowsPerRowGroup(rowsPerRowGroup),
+		parquet.PageBufferSize(256 << 10),
+		parquet.CreatedBy("gumshoe", "", ""),
+	}
+}
+
+// ensureAnchor writes the zero-row file that gives the flow_logs view its
+// columns and types even before any record is ingested.
+func (s *Store) ensureAnchor() error {
+	path := filepath.Join(s.lakeDir, flowTable, anchorName)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", tmp, err)
+	}
+	w := parquet.NewWriter(f, flowWriterOptions()...)
+	if err := w.Close(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// StagedFile is a Parquet file written to the staging area, waiting for
+// its segment to commit.
+type StagedFile struct {
+	Staged  string // absolute path in staging
+	Final   string // path relative to the lake once committed
+	Records int64
+	Bytes   int64
+	MinTime time.Time
+	MaxTime time.Time
+}
+
+type flowFile struct {
+	f                *os.File
+	w                *parquet.Writer
+	sf               StagedFile
+	minUnix, maxUnix int64
+	hasTime          bool
+	lastUse          int
+}
+
+// FlowWriter writes flow records into staged Parquet files, one per UTC day
+// of the records' start time. One ingest worker owns one FlowWriter; it is
+// not safe for concurrent use.
+type FlowWriter struct {
+	s      *Store
+	token  string
+	dir    string
+	files  map[string]*flowFile
+	done   []StagedFile
+	rows   []parquet.Row
+	seq    int
+	uses   int
+	nrows  int64
+	closed bool
+}
+
+// NewFlowWriter starts a new set of staged files.
+func (s *Store) NewFlowWriter() (*FlowWriter, error) {
+	if s.readOnly {
+		return nil, errors.New("database is open read-only")
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	token := fmt.Sprintf("%d-%s", time.Now().UnixNano(), hex.EncodeToString(b[:]))
+	dir := filepath.Join(s.lakeDir, stagingDir, token)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create staging %s: %w", dir, err)
+	}
+	return &FlowWriter{s: s, token: token, dir: dir, files: map[string]*flowFile{}}, nil
+}
+
+// Records returns the number of records written so far.
+func (w *FlowWriter) Records() int64 { return w.nrows }
+
+// Write appends records that came from the ingested object objectID.
+func (w *FlowWriter) Write(objectID int64, recs []flowlog.Record) error {
+	ncols := len(flowSchema.Columns())
+	for len(recs) > 0 {
+		// Records of one batch nearly always share a day; write each run
+		// of same-day records in one call.
+		day := dayOf(&recs[0])
+		n := 1
+		for n < len(recs) && dayOf(&recs[n]) == day {
+			n++
+		}
+		ff, err := w.file(day)
+		if err != nil {
+			return err
+		}
+		if cap(w.rows) < n {
+			w.rows = make([]parquet.Row, n)
+			for i := range w.rows {
+				w.rows[i] = make(parquet.Row, ncols)
+			}
+		}
+		rows := w.rows[:n]
+		for i := range rows {
+			rows[i] = fillRow(rows[i][:ncols], objectID, &recs[i], ff)
+		}
+		if _, err := ff.w.WriteRows(rows); err != nil {
+			return fmt.Errorf("write %s: %w", ff.sf.Staged, err)
+		}
+		ff.sf.Records += int64(n)
+		w.nrows += int64(n)
+		recs = recs[n:]
+	}
+	return nil
+}
+
+func dayOf(r *flowlog.Record) string {
+	if !r.Has(flowlog.Start) {
+		return "none"
+	}
+	return time.Unix(r.Int[flowlog.Start], 0).UTC().Format(time.DateOnly)
+}
+
+// fillRow converts a record to a Parquet row, keeping the file's time
+// bounds up to date.
+func fillRow(row parquet.Row, objectID int64, r *flowlog.Record, ff *flowFile) parquet.Row {
+	for f := flowlog.Field(0); f < flowlog.NumFields; f++ {
+		col := flowColumnIndex[f]
+		if !r.Has(f) {
+			row[col] = parquet.Value{}.Level(0, 0, col)
+			continue
+		}
+		var v parquet.Value
+		switch f.Info().Kind {
+		case flowlog.String:
+			v = parquet.ByteArrayValue(r.Str[f])
+		case flowlog.Int32:
+			v = parquet.Int32Value(int32(r.Int[f]))
+		case flowlog.Int64:
+			v = parquet.Int64Value(r.Int[f])
+		case flowlog.Timestamp:
+			sec := r.Int[f]
+			if f == flowlog.Start {
+				if !ff.hasTime || sec < ff.minUnix {
+					ff.minUnix = sec
+				}
+				if !ff.hasTime || sec > ff.maxUnix {
+					ff.maxUnix = sec
+				}
+				ff.hasTime = true
+			}
+			v = parquet.Int64Value(sec * 1e6)
+		}
+		row[col] = v.Level(0, 1, col)
+	}
+	row[objectIDColumn] = parquet.Int64Value(objectID).Level(0, 0, objectIDColumn)
+	row[objectLineColumn] = parquet.Int32Value(int32(r.Line)).Level(0, 0, objectLineColumn)
+	return row
+}
+
+// file returns the open file for a day, opening one (and closing the least
+// recently used) as needed.
+func (w *FlowWriter) file(day string) (*flowFile, error) {
+	w.uses++
+	if ff, ok := w.files[day]; ok {
+		ff.lastUse = w.uses
+		return ff, nil
+	}
+	if len(w.files) >= maxOpenFiles {
+		oldest := ""
+		for d, ff := range w.files {
+			if oldest == "" || ff.lastUse < w.files[oldest].lastUse {
+				oldest = d
+			}
+		}
+		if err := w.finish(oldest); err != nil {
+			return nil, err
+		}
+	}
+	w.seq++
+	rel := filepath.Join(flowTable, "date="+day, fmt.Sprintf("%s-%d.parquet", w.token, w.seq))
+	staged := filepath.Join(w.dir, rel)
+	if err := os.MkdirAll(filepath.Dir(staged), 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", filepath.Dir(staged), err)
+	}
+	f, err := os.Create(staged)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", staged, err)
+	}
+	ff := &flowFile{f: f, w: parquet.NewWriter(f, flowWriterOptions()...), lastUse: w.uses,
+		sf: StagedFile{Staged: staged, Final: rel}}
+	w.files[day] = ff
+	return ff, nil
+}
+
+func (w *FlowWriter) finish(day string) error {
+	ff := w.files[day]
+	delete(w.files, day)
+	if err := ff.w.Close(); err != nil {
+		ff.f.Close()
+		return fmt.Errorf("write %s: %w", ff.sf.Staged, err)
+	}
+	if err := ff.f.Sync(); err != nil {
+		ff.f.Close()
+		return fmt.Errorf("sync %s: %w", ff.sf.Staged, err)
+	}
+	st, err := ff.f.Stat()
+	if err == nil {
+		ff.sf.Bytes = st.Size()
+	}
+	if err := ff.f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", ff.sf.Staged, err)
+	}
+	if ff.hasTime {
+		ff.sf.MinTime = time.Unix(ff.minUnix, 0).UTC()
+		ff.sf.MaxTime = time.Unix(ff.maxUnix, 0).UTC()
+	}
+	w.done = append(w.done, ff.sf)
+	return nil
+}
+
+// Close finishes every file and returns them, ready to commit.
+func (w *FlowWriter) Close() ([]StagedFile, error) {
+	if w.closed {
+		return w.done, nil
+	}
+	w.closed = true
+	for day := range w.files {
+		if err := w.finish(day); err != nil {
+			return nil, err
+		}
+	}
+	return w.done, nil
+}
+
+// Abort discards everything written.
+func (w *FlowWriter) Abort() {
+	for _, ff := range w.files {
+		ff.f.Close()
+	}
+	w.files = nil
+	w.closed = true
+	os.RemoveAll(w.dir)
+}
+
+// recoverLake finishes what a crash interrupted. Files of committed segments
+// still in staging are moved into place; every other staged file belongs to
+// a segment that never committed and is deleted, so that the lake holds
+// exactly the records of committed objects.
+func (s *Store) recoverLake(ctx context.Context) error {
+	if err := s.ensureAnchor(); err != nil {
+		return err
+	}
+	root := filepath.Join(s.lakeDir, stagingDir)
+	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT path, staged_path FROM lake_files WHERE staged_path <> ''`)
+	if err != nil {
+		return fmt.Errorf("recover lake: %w", err)
+	}
+	var pending [][2]string
+	for rows.Next() {
+		var p [2]string
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
+			rows.Close()
+			return fmt.Errorf("recover lake: %w", err)
+		}
+		pending = append(pending, p)
+	}
+	rows.Close()
+	moved := 0
+	for _, p := range pending {
+		final := filepath.Join(s.lakeDir, p[0])
+		staged := filepath.Join(s.lakeDir, p[1])
+		if _, err := os.Stat(staged); err != nil {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+			return fmt.Errorf("recover lake: %w", err)
+		}
+		if err := os.Rename(staged, final); err != nil {
+			return fmt.Errorf("recover lake: %w", err)
+		}
+		moved++
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE lake_files SET staged_path = '' WHERE staged_path <> ''`); err != nil {
+		return fmt.Errorf("recover lake: %w", err)
+	}
+	if err := os.RemoveAll(root); err != nil {
+		return fmt.Errorf("recover lake: remove %s: %w", root, err)
+	}
+	if moved > 0 {
+		s.log.Info("lake recovered", "files_moved", moved)
+	}
+	return nil
+}

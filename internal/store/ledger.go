@@ -1,0 +1,294 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ObjectRecord is the ledger entry of one ingested object.
+type ObjectRecord struct {
+	ID         int64
+	URI        string
+	Size       int64
+	ETag       string // S3 objects
+	Checksum   string // local files: SHA-256 of the bytes as stored
+	Modified   time.Time
+	LogType    string // "vpcflow"
+	Format     string
+	AccountID  string // from the object's key, when its layout says
+	Region     string
+	Records    int64
+	Rejected   int64
+	FirstError string
+}
+
+// Ledger answers "was this object ingested already?" from memory, so that
+// re-running an ingest over millions of objects costs no query per object.
+type Ledger struct {
+	mu         sync.Mutex
+	byVersion  map[string]bool // uri + size + etag or mtime
+	byChecksum map[string]bool
+	nextID     atomic.Int64
+}
+
+func versionKey(uri string, size int64, etag string, modified time.Time) string {
+	if etag != "" {
+		return uri + "\x00" + etag
+	}
+	return fmt.Sprintf("%s\x00%d\x00%d", uri, size, modified.UnixNano())
+}
+
+// Seen reports whether this version of the object (same URI and ETag, or
+// for local files same path, size and modification time) is in the ledger.
+func (l *Ledger) Seen(uri string, size int64, etag string, modified time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.byVersion[versionKey(uri, size, etag, modified)]
+}
+
+// SeenChecksum reports whether an object with these exact bytes was
+// ingested, under any name.
+func (l *Ledger) SeenChecksum(sum string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return sum != "" && l.byChecksum[sum]
+}
+
+// Claim records the object as taken by the running ingest and reports
+// whether it was free; it stops two copies of one file in a single run from
+// both being ingested.
+func (l *Ledger) Claim(uri string, size int64, etag string, modified time.Time, sum string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := versionKey(uri, size, etag, modified)
+	if l.byVersion[k] || (sum != "" && l.byChecksum[sum]) {
+		return false
+	}
+	l.byVersion[k] = true
+	if sum != "" {
+		l.byChecksum[sum] = true
+	}
+	return true
+}
+
+// NextObjectID allocates an object ID. IDs of objects that never commit are
+// simply not used.
+func (l *Ledger) NextObjectID() int64 { return l.nextID.Add(1) }
+
+// Ledger loads the ingested-objects ledger.
+func (s *Store) Ledger(ctx context.Context) (*Ledger, error) {
+	l := &Ledger{byVersion: map[string]bool{}, byChecksum: map[string]bool{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT object_id, uri, size, coalesce(etag, ''), coalesce(checksum, ''), modified FROM ingested_objects`)
+	if err != nil {
+		return nil, fmt.Errorf("load ledger: %w", err)
+	}
+	defer rows.Close()
+	var maxID int64
+	for rows.Next() {
+		var (
+			id             int64
+			uri, etag, sum string
+			size           sql.NullInt64
+			mod            sql.NullTime
+		)
+		if err := rows.Scan(&id, &uri, &size, &etag, &sum, &mod); err != nil {
+			return nil, fmt.Errorf("load ledger: %w", err)
+		}
+		l.byVersion[versionKey(uri, size.Int64, etag, mod.Time)] = true
+		if sum != "" {
+			l.byChecksum[sum] = true
+		}
+		maxID = max(maxID, id)
+	}
+	l.nextID.Store(maxID)
+	return l, rows.Err()
+}
+
+// Segment is a unit of commit: the objects ingested by one worker since its
+// last commit and the files holding their records. Either all of it becomes
+// visible or none of it does.
+type Segment struct {
+	Objects []ObjectRecord
+	Files   []StagedFile
+}
+
+var segmentMu sync.Mutex
+
+// Commit makes a segment durable and visible: ledger entries, lake file
+// list and rollups in one transaction, then the files moved into the lake.
+// A crash between the two steps is finished by the next Open.
+func (s *Store) Commit(ctx context.Context, seg Segment) error {
+	segmentMu.Lock()
+	defer segmentMu.Unlock()
+	if len(seg.Objects) == 0 && len(seg.Files) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	defer tx.Rollback()
+	var segID int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(segment_id), 0) + 1 FROM ingested_objects`).Scan(&segID); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	now := time.Now().UTC()
+	if err := insertObjects(ctx, tx, segID, now, seg.Objects); err != nil {
+		return err
+	}
+	var staged []string
+	for _, f := range seg.Files {
+		if f.Records == 0 {
+			continue
+		}
+		rel, err := filepath.Rel(s.lakeDir, f.Staged)
+		if err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		var minT, maxT any
+		if !f.MinTime.IsZero() {
+			minT, maxT = f.MinTime, f.MaxTime
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO lake_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			f.Final, rel, flowTable, segID, f.Records, f.Bytes, minT, maxT, now); err != nil {
+			return fmt.Errorf("commit: record lake file: %w", err)
+		}
+		staged = append(staged, f.Staged)
+	}
+	if len(staged) > 0 {
+		if err := rollupFlows(ctx, tx, segID, staged); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range seg.Files {
+		if f.Records == 0 {
+			os.Remove(f.Staged)
+			continue
+		}
+		final := filepath.Join(s.lakeDir, f.Final)
+		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		if err := os.Rename(f.Staged, final); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE lake_files SET staged_path = '' WHERE segment_id = ?`, segID); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func insertObjects(ctx context.Context, tx *sql.Tx, segID int64, now time.Time, objs []ObjectRecord) error {
+	const cols = 15
+	for len(objs) > 0 {
+		n := min(len(objs), 500)
+		var b strings.Builder
+		b.WriteString("INSERT INTO ingested_objects VALUES ")
+		args := make([]any, 0, n*cols)
+		for i, o := range objs[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			var mod any
+			if !o.Modified.IsZero() {
+				mod = o.Modified.UTC()
+			}
+			args = append(args, o.ID, o.URI, o.Size, nullString(o.ETag), nullString(o.Checksum), mod,
+				o.LogType, nullString(o.Format), nullString(o.AccountID), nullString(o.Region),
+				o.Records, o.Rejected, nullString(o.FirstError), now, segID)
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("commit: record objects: %w", err)
+		}
+		objs = objs[n:]
+	}
+	return nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// rollupFlows adds the segment's records to the hourly rollup. Direction
+// rule (docs/schema.md): flow-direction when the format has it; otherwise
+// the side whose address the interface has been seen with in more records
+// is the interface's own; otherwise a private address facing a public one
+// is local; otherwise "unknown", with the source taken as local.
+func rollupFlows(ctx context.Context, tx *sql.Tx, segID int64, staged []string) error {
+	quoted := make([]string, len(staged))
+	for i, p := range staged {
+		quoted[i] = "'" + sqlQuote(p) + "'"
+	}
+	src := fmt.Sprintf("read_parquet([%s], hive_partitioning = false)", strings.Join(quoted, ", "))
+	addrSQL := fmt.Sprintf(`
+INSERT INTO interface_addresses
+SELECT interface_id, address, n FROM (
+	SELECT interface_id, address, count(*) AS n,
+		row_number() OVER (PARTITION BY interface_id ORDER BY count(*) DESC, address) AS rk
+	FROM (
+		SELECT interface_id, srcaddr AS address FROM %[1]s WHERE interface_id IS NOT NULL AND srcaddr IS NOT NULL
+		UNION ALL
+		SELECT interface_id, dstaddr FROM %[1]s WHERE interface_id IS NOT NULL AND dstaddr IS NOT NULL
+	)
+	GROUP BY interface_id, address
+) WHERE rk <= 4
+ON CONFLICT (interface_id, address) DO UPDATE SET records = records + excluded.records`, src)
+	if _, err := tx.ExecContext(ctx, addrSQL); err != nil {
+		return fmt.Errorf("commit: learn interface addresses: %w", err)
+	}
+	rollupSQL := fmt.Sprintf(`
+INSERT INTO flow_rollup_hourly
+WITH f AS (
+	SELECT r.interface_id, r.account_id, r.instance_id, r.srcaddr, r.dstaddr, r.srcport, r.dstport,
+		r.protocol, r.action, r.bytes, r.packets, r.start_time, r.end_time,
+		CASE
+			WHEN r.flow_direction = 'ingress' THEN 'inbound'
+			WHEN r.flow_direction = 'egress' THEN 'outbound'
+			WHEN coalesce(a.records, 0) > coalesce(b.records, 0) THEN 'outbound'
+			WHEN coalesce(b.records, 0) > coalesce(a.records, 0) THEN 'inbound'
+			WHEN is_private_address(r.srcaddr) AND NOT is_private_address(r.dstaddr) THEN 'outbound'
+			WHEN is_private_address(r.dstaddr) AND NOT is_private_address(r.srcaddr) THEN 'inbound'
+			ELSE 'unknown'
+		END AS direction
+	FROM %s r
+	LEFT JOIN interface_addresses a ON a.interface_id = r.interface_id AND a.address = r.srcaddr
+	LEFT JOIN interface_addresses b ON b.interface_id = r.interface_id AND b.address = r.dstaddr
+	WHERE r.srcaddr IS NOT NULL AND r.dstaddr IS NOT NULL AND r.start_time IS NOT NULL
+		AND coalesce(r.log_status, 'OK') = 'OK'
+)
+SELECT date_trunc('hour', start_time) AS hour, account_id, interface_id, instance_id,
+	CASE WHEN direction = 'inbound' THEN dstaddr ELSE srcaddr END AS local_addr,
+	CASE WHEN direction = 'inbound' THEN dstport ELSE srcport END AS local_port,
+	CASE WHEN direction = 'inbound' THEN srcaddr ELSE dstaddr END AS remote_addr,
+	CASE WHEN direction = 'inbound' THEN srcport ELSE dstport END AS remote_port,
+	protocol, direction, action,
+	coalesce(sum(bytes) FILTER (WHERE direction = 'inbound'), 0) AS bytes_in,
+	coalesce(sum(bytes) FILTER (WHERE direction <> 'inbound'), 0) AS bytes_out,
+	coalesce(sum(packets) FILTER (WHERE direction = 'inbound'), 0) AS packets_in,
+	coalesce(sum(packets) FILTER (WHERE direction <> 'inbound'), 0) AS packets_out,
+	count(*) AS flows,
+	min(start_time) AS first_seen,
+	max(end_time) AS last_seen,
+	%d AS segment_id
+FROM f
+GROUP BY ALL`, src, segID)
+	if _, err := tx.ExecContext(ctx, rollupSQL); err != nil {
+		return fmt.Errorf("commit: roll up flows: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
+)
+
+// flowTable is the name of the raw flow records, as a view and as the
+// lake folder holding them.
+const flowTable = "flow_logs"
+
+// migrations are applied in order, each once, each in its own transaction.
+// Never edit one that has shipped: append a new one.
+var migrations = []string{
+	// 1: ledger, lake file list, flow rollup, interface addresses.
+	`
+CREATE TABLE ingested_objects (
+	object_id   BIGINT PRIMARY KEY,
+	uri         VARCHAR NOT NULL,
+	size        BIGINT,
+	etag        VARCHAR,
+	checksum    VARCHAR,
+	modified    TIMESTAMP,
+	log_type    VARCHAR NOT NULL,
+	format      VARCHAR,
+	account_id  VARCHAR,
+	region      VARCHAR,
+	records     BIGINT NOT NULL,
+	rejected    BIGINT NOT NULL,
+	first_error VARCHAR,
+	ingested_at TIMESTAMP NOT NULL,
+	segment_id  BIGINT NOT NULL
+);
+CREATE TABLE lake_files (
+	path        VARCHAR PRIMARY KEY,
+	staged_path VARCHAR NOT NULL,
+	table_name  VARCHAR NOT NULL,
+	segment_id  BIGINT NOT NULL,
+	records     BIGINT NOT NULL,
+	bytes       BIGINT NOT NULL,
+	min_time    TIMESTAMP,
+	max_time    TIMESTAMP,
+	created_at  TIMESTAMP NOT NULL
+);
+CREATE TABLE flow_rollup_hourly (
+	hour         TIMESTAMP NOT NULL,
+	account_id   VARCHAR,
+	interface_id VARCHAR,
+	instance_id  VARCHAR,
+	local_addr   VARCHAR,
+	local_port   INTEGER,
+	remote_addr  VARCHAR,
+	remote_port  INTEGER,
+	protocol     INTEGER,
+	direction    VARCHAR NOT NULL,
+	action       VARCHAR,
+	bytes_in     BIGINT NOT NULL,
+	bytes_out    BIGINT NOT NULL,
+	packets_in   BIGINT NOT NULL,
+	packets_out  BIGINT NOT NULL,
+	flows        BIGINT NOT NULL,
+	first_seen   TIMESTAMP,
+	last_seen    TIMESTAMP,
+	segment_id   BIGINT NOT NULL
+);
+CREATE TABLE interface_addresses (
+	interface_id VARCHAR NOT NULL,
+	address      VARCHAR NOT NULL,
+	records      BIGINT NOT NULL,
+	PRIMARY KEY (interface_id, address)
+);
+CREATE MACRO is_private_address(a) AS
+	a LIKE '10.%' OR a LIKE '192.168.%' OR a LIKE '127.%' OR a LIKE '169.254.%'
+	OR (a LIKE '172.%' AND TRY_CAST(split_part(a, '.', 2) AS INTEGER) BETWEEN 16 AND 31)
+	OR (a LIKE '100.%' AND TRY_CAST(split_part(a, '.', 2) AS INTEGER) BETWEEN 64 AND 127)
+	OR regexp_matches(lower(a), '^f[cd][0-9a-f]{2}:') OR regexp_matches(lower(a), '^fe[89ab][0-9a-f]:');
+`,
+}
+
+// migrate brings the schema up to date.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var current int
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if current > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this gumshoe (%d): upgrade gumshoe", current, len(migrations))
+	}
+	for v := current + 1; v <= len(migrations); v++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate to %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, now()::TIMESTAMP)`, v); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to %d: %w", v, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate to %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+// FlowColumns lists the flow_logs columns in contract order: every flow log
+// field, then the provenance columns.
+func FlowColumns() []string {
+	var cols []string
+	for _, f := range flowlog.Fields() {
+		cols = append(cols, f.Info().Column)
+	}
+	return append(cols, "object_id", "object_line")
+}
+
+// flowViewSQL defines flow_logs as a temporary view over the lake. It is
+// temporary so that it can be made on read-only connections and always
+// points at this lake's absolute path.
+func (s *Store) flowViewSQL() string {
+	glob := filepath.Join(s.lakeDir, flowTable, "**", "*.parquet")
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW %s AS SELECT %s FROM read_parquet('%s', hive_partitioning = false)`,
+		flowTable, strings.Join(FlowColumns(), ", "), sqlQuote(glob))
+}

@@ -1,0 +1,193 @@
+// Package store keeps gumshoe's data: an embedded DuckDB database for
+// ledgers, rollups and the graph, and a Parquet lake of raw records that the
+// store owns and exposes to SQL as views. It is the only package that speaks
+// SQL or imports the DuckDB driver.
+//
+// Layout on disk, for a database at PATH (default ./gumshoe.duckdb):
+//
+//	PATH                       DuckDB database: ledger, rollups, lake file list
+//	<PATH without .duckdb>.lake/
+//	  flow_logs/_schema.parquet        zero rows, every column: fixes the view's types
+//	  flow_logs/date=YYYY-MM-DD/*.parquet  raw flow records, one folder per UTC day
+//	  staging/<segment>/...            files written but not yet committed
+//
+// Raw records go to Parquet rather than DuckDB tables because parallel
+// Parquet writes from Go measure several times faster than any DuckDB write
+// path (see docs/storage.md), and the same files can be read as-is by Athena,
+// Trino or Spark.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// Options configures Open.
+type Options struct {
+	// ReadOnly opens the database without write access; several read-only
+	// processes may share a database, but not with a writer.
+	ReadOnly bool
+	// MemoryLimit bounds DuckDB's memory, e.g. "1GB"; empty means DuckDB's
+	// default (80% of RAM).
+	MemoryLimit string
+	// Threads bounds DuckDB's worker threads; 0 means one per core.
+	Threads int
+	Logger  *slog.Logger
+}
+
+// Store is an open gumshoe database.
+type Store struct {
+	db       *sql.DB
+	path     string
+	lakeDir  string
+	readOnly bool
+	log      *slog.Logger
+
+	configOnce sync.Once
+	configErr  error
+}
+
+// ErrLocked is returned when another process holds the database.
+var ErrLocked = errors.New("database is in use by another process")
+
+// ErrNoDatabase is returned when a read-only open finds no database.
+var ErrNoDatabase = errors.New("no database")
+
+// LakeDir returns the lake folder that goes with a database path.
+func LakeDir(path string) string {
+	return strings.TrimSuffix(path, ".duckdb") + ".lake"
+}
+
+// Open opens (and when writable, creates and migrates) the database at path.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{path: abs, lakeDir: LakeDir(abs), readOnly: opts.ReadOnly, log: opts.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.ReadOnly {
+		if _, err := os.Stat(abs); err != nil {
+			return nil, fmt.Errorf("%w at %s (run gumshoe ingest first)", ErrNoDatabase, path)
+		}
+	} else {
+		if err := os.MkdirAll(filepath.Join(s.lakeDir, flowTable), 0o755); err != nil {
+			return nil, fmt.Errorf("create lake %s: %w", s.lakeDir, err)
+		}
+		if err := s.ensureAnchor(); err != nil {
+			return nil, err
+		}
+	}
+	dsn := abs
+	if opts.ReadOnly {
+		dsn += "?access_mode=read_only"
+	}
+	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+		return s.initConn(execer, opts)
+	})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	s.db = sql.OpenDB(connector)
+	// The first connection applies the instance-wide settings; make it now
+	// so that a lock conflict is reported here, not at the first query.
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, openError(path, err)
+	}
+	if !opts.ReadOnly {
+		if err := s.migrate(ctx); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+		if err := s.recoverLake(ctx); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+var lockPID = regexp.MustCompile(`PID (\d+)`)
+
+// openError turns DuckDB's lock conflict into a message naming the file and
+// the process holding it, so that a second command never hangs or guesses.
+func openError(path string, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock") {
+		holder := "another process"
+		if m := lockPID.FindStringSubmatch(msg); m != nil {
+			holder = "process " + m[1]
+		}
+		return fmt.Errorf("%w: %s is held by %s (a running gumshoe serve or ingest?); stop it or use its API", ErrLocked, path, holder)
+	}
+	return fmt.Errorf("open database %s: %w", path, err)
+}
+
+// initConn runs on every new DuckDB connection. The sandbox settings are
+// instance-wide and locked after the first connection sets them: DuckDB may
+// then read files only inside the lake, and reach no network, whatever SQL
+// a user sends.
+func (s *Store) initConn(execer driver.ExecerContext, opts Options) error {
+	ctx := context.Background()
+	s.configOnce.Do(func() {
+		stmts := []string{
+			"SET preserve_insertion_order = false",
+			"SET parquet_metadata_cache = true",
+			"SET autoinstall_known_extensions = false",
+			"SET autoload_known_extensions = false",
+		}
+		if opts.MemoryLimit != "" {
+			stmts = append(stmts, fmt.Sprintf("SET memory_limit = '%s'", sqlQuote(opts.MemoryLimit)))
+		}
+		if opts.Threads > 0 {
+			stmts = append(stmts, fmt.Sprintf("SET threads = %d", opts.Threads))
+		}
+		// DuckDB spills to <db>.tmp, outside the lake; keep it inside so
+		// that the allowed-directories rule does not block spilling.
+		stmts = append(stmts,
+			fmt.Sprintf("SET temp_directory = '%s'", sqlQuote(filepath.Join(s.lakeDir, "tmp"))),
+			fmt.Sprintf("SET allowed_directories = ['%s/']", sqlQuote(s.lakeDir)),
+			"SET enable_external_access = false",
+			"SET lock_configuration = true",
+		)
+		for _, q := range stmts {
+			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
+				s.configErr = fmt.Errorf("configure database (%s): %w", q, err)
+				return
+			}
+		}
+	})
+	if s.configErr != nil {
+		return s.configErr
+	}
+	if _, err := execer.ExecContext(ctx, s.flowViewSQL(), nil); err != nil {
+		return fmt.Errorf("create flow_logs view: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns the database file's absolute path.
+func (s *Store) Path() string { return s.path }
+
+// Lake returns the lake folder's absolute path.
+func (s *Store) Lake() string { return s.lakeDir }
+
+// sqlQuote escapes a string for a single-quoted SQL literal.
+func sqlQuote(s string) string { return strings.ReplaceAll(s, "'", "''") }

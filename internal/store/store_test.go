@@ -1,0 +1,230 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
+)
+
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), filepath.Join(t.TempDir(), "g.duckdb"), Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// decodeLines decodes flow log text with a header into records that own
+// their bytes.
+func decodeLines(t *testing.T, text string) []flowlog.Record {
+	t.Helper()
+	d := flowlog.NewTextDecoder(strings.NewReader(text), flowlog.TextOptions{File: "test"})
+	b := &flowlog.Batch{Records: make([]flowlog.Record, 0, 1000)}
+	var out []flowlog.Record
+	for {
+		err := d.Next(b)
+		for _, e := range b.Errors {
+			t.Fatalf("decode: %v", e)
+		}
+		for _, r := range b.Records {
+			for f := range r.Str {
+				r.Str[f] = append([]byte(nil), r.Str[f]...)
+			}
+			out = append(out, r)
+		}
+		if err != nil {
+			break
+		}
+	}
+	return out
+}
+
+const sampleV2 = `version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK
+2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA
+2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK
+2 123456789010 eni-1235b8ca123456789 172.31.16.139 203.0.113.12 0 0 1 4 336 1432917094 1432917142 REJECT OK
+`
+
+func commitRecords(t *testing.T, st *Store, id int64, recs []flowlog.Record) {
+	t.Helper()
+	fw, err := st.NewFlowWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Write(id, recs); err != nil {
+		t.Fatal(err)
+	}
+	files, err := fw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Commit(context.Background(), Segment{
+		Objects: []ObjectRecord{{ID: id, URI: "/x/" + string(rune('a'+id)), LogType: "vpcflow", Records: int64(len(recs))}},
+		Files:   files,
+	})
+	if err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+}
+
+func queryOne(t *testing.T, st *Store, q string) []any {
+	t.Helper()
+	res, err := st.Query(context.Background(), q, 0)
+	if err != nil {
+		t.Fatalf("Query(%q): %v", q, err)
+	}
+	if len(res.Rows) != 1 {
+		t.Fatalf("Query(%q) = %d rows; want 1", q, len(res.Rows))
+	}
+	return res.Rows[0]
+}
+
+func TestFlowLogsViewAndRollup(t *testing.T) {
+	st := openTest(t)
+	if got := queryOne(t, st, "SELECT count(*) FROM flow_logs"); got[0] != int64(0) {
+		t.Fatalf("empty store: count = %v; want 0", got[0])
+	}
+	commitRecords(t, st, 1, decodeLines(t, sampleV2))
+
+	row := queryOne(t, st, `SELECT count(*), count(srcaddr), sum(bytes), min(start_time)::VARCHAR, count(vpc_id), count(*) FILTER (WHERE log_status = 'NODATA') FROM flow_logs`)
+	want := []any{int64(5), int64(4), float64(0), "2014-12-14 04:06:50", int64(0), int64(1)}
+	want[2] = row[2] // sum type is HUGEINT/decimal; checked below
+	for i := range want {
+		if i == 2 {
+			continue
+		}
+		if row[i] != want[i] {
+			t.Errorf("column %d = %#v; want %#v", i, row[i], want[i])
+		}
+	}
+	if got := queryOne(t, st, "SELECT sum(bytes)::BIGINT FROM flow_logs"); got[0] != int64(4249+4249+336+336) {
+		t.Errorf("sum(bytes) = %v", got[0])
+	}
+	// Types follow the contract.
+	res, err := st.Query(context.Background(), "SELECT srcport, packets, start_time, version, object_line FROM flow_logs LIMIT 1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTypes := []string{"INTEGER", "BIGINT", "TIMESTAMP", "INTEGER", "INTEGER"}
+	for i, ty := range res.Types {
+		if ty != wantTypes[i] {
+			t.Errorf("type of %s = %s; want %s", res.Columns[i], ty, wantTypes[i])
+		}
+	}
+	// Rollup: NODATA excluded; the private address seen most is local.
+	res, err = st.Query(context.Background(), `SELECT local_addr, local_port, remote_addr, remote_port, direction, action, bytes_in, bytes_out, flows
+		FROM flow_rollup_hourly ORDER BY hour, local_port, remote_addr, direction`, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 4 {
+		t.Fatalf("rollup rows = %d; want 4: %v", len(res.Rows), res.Rows)
+	}
+	// The ICMP pair: 172.31.16.139 appears in three records, 203.0.113.12 in two.
+	last := res.Rows[3]
+	if last[0] != "172.31.16.139" || last[4] != "outbound" || last[6] != int64(0) || last[7] != int64(336) {
+		t.Errorf("ICMP reply row = %v; want local 172.31.16.139 outbound 336 bytes out", last)
+	}
+	in := res.Rows[2]
+	if in[0] != "172.31.16.139" || in[4] != "inbound" || in[6] != int64(336) {
+		t.Errorf("ICMP request row = %v; want local 172.31.16.139 inbound 336 bytes in", in)
+	}
+}
+
+func TestQueryIsReadOnly(t *testing.T) {
+	st := openTest(t)
+	outside := filepath.Join(t.TempDir(), "secret.csv")
+	os.WriteFile(outside, []byte("a\n1\n"), 0o644)
+	for _, q := range []string{
+		"DELETE FROM ingested_objects",
+		"INSERT INTO ingested_objects (object_id) VALUES (1)",
+		"CREATE TABLE x AS SELECT 1",
+		"DROP TABLE flow_rollup_hourly",
+		"COPY ingested_objects TO '/tmp/x.csv'",
+		"ATTACH '/tmp/other.duckdb' AS o",
+		"INSTALL httpfs",
+		"LOAD httpfs",
+		"SET enable_external_access = true",
+		"PRAGMA enable_profiling",
+		"SELECT 1; DROP TABLE flow_rollup_hourly",
+		"CHECKPOINT",
+	} {
+		if _, err := st.Query(context.Background(), q, 0); err == nil {
+			t.Errorf("Query(%q) succeeded; want refusal", q)
+		}
+	}
+	for _, q := range []string{
+		"SELECT * FROM read_csv('" + outside + "')",
+		"SELECT * FROM read_csv('/etc/passwd')",
+		"SELECT * FROM read_text('/etc/hostname')",
+		"SELECT * FROM read_parquet('https://example.com/x.parquet')",
+		"SELECT * FROM glob('/etc/*')",
+	} {
+		res, err := st.Query(context.Background(), q, 0)
+		if err == nil && len(res.Rows) > 0 {
+			t.Errorf("Query(%q) read outside the lake: %v", q, res.Rows)
+		}
+	}
+	// The tables survive.
+	queryOne(t, st, "SELECT count(*) FROM flow_rollup_hourly")
+}
+
+func TestRecoveryDropsUncommittedFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "g.duckdb")
+	st, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := decodeLines(t, sampleV2)
+	commitRecords(t, st, 1, recs)
+	// Write but never commit, as a crash would leave it.
+	fw, err := st.NewFlowWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Write(2, recs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	st, err = Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if got := queryOne(t, st, "SELECT count(*) FROM flow_logs"); got[0] != int64(5) {
+		t.Errorf("after recovery count = %v; want 5", got[0])
+	}
+	if _, err := os.Stat(filepath.Join(st.Lake(), stagingDir)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("staging still exists after recovery: %v", err)
+	}
+}
+
+func TestSecondWriterGetsClearError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "g.duckdb")
+	st, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// In the same process DuckDB shares the instance; the lock message is
+	// exercised across processes in the ingest tests. Here check that a
+	// read-only open of a missing database is a clear error.
+	_, err = Open(context.Background(), filepath.Join(t.TempDir(), "missing.duckdb"), Options{ReadOnly: true})
+	if !errors.Is(err, ErrNoDatabase) {
+		t.Errorf("Open(missing, read-only) = %v; want ErrNoDatabase", err)
+	}
+}

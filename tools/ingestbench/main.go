@@ -1,0 +1,353 @@
+// Command ingestbench measures how fast gumshoe makes VPC flow logs durable
+// and queryable, against what an analyst does by hand: one DuckDB
+// read_csv over the same gzip files. It is the program behind `make bench`,
+// and the numbers it prints are the ones quoted in the README.
+//
+// Both sides run as child processes so that each one's wall clock and peak
+// RSS are its own, not the harness's:
+//
+//	go build -o bin/gumshoe ./cmd/gumshoe
+//	go run ./tools/ingestbench -gumshoe bin/gumshoe -out docs/bench.md
+//
+// Input is generated once with internal/flowgen into -cache and reused.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gumshoe-dev/gumshoe/internal/flowgen"
+)
+
+// seed fixes the generated input; changing it regenerates the cache.
+const seed = 1
+
+type options struct {
+	records      int
+	formats      []string
+	cache        string
+	gumshoe      string
+	runs         int
+	out          string
+	baselineOnly bool
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == baselineChildFlag {
+		// Hidden mode: the baseline, run by the harness in a child process.
+		if err := baselineChild(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "ingestbench baseline:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var o options
+	var formats string
+	flag.IntVar(&o.records, "records", 3_000_000, "flow log `records` per format")
+	flag.StringVar(&formats, "formats", "v2,v5", "comma-separated flow log formats to measure (v2, v5)")
+	flag.StringVar(&o.cache, "cache", filepath.Join(".bench", "data"), "`dir`ectory for generated input and scratch databases")
+	flag.StringVar(&o.gumshoe, "gumshoe", "", "`path` to the gumshoe binary (required unless -baseline-only)")
+	flag.IntVar(&o.runs, "runs", 3, "runs of each side; the fastest counts")
+	flag.StringVar(&o.out, "out", "", "also write the markdown report to `file`")
+	flag.BoolVar(&o.baselineOnly, "baseline-only", false, "measure only the DuckDB baseline")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "ingestbench: unexpected arguments %q\n", flag.Args())
+		flag.Usage()
+		os.Exit(2)
+	}
+	o.formats = strings.Split(formats, ",")
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ok, err := run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ingestbench:", err)
+		os.Exit(1)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+// run measures every format and prints the report. It returns false when a
+// measurement failed or a count did not match, after reporting it.
+func run(ctx context.Context, o options) (bool, error) {
+	if err := o.validate(); err != nil {
+		return false, err
+	}
+	if err := os.MkdirAll(o.cache, 0o755); err != nil {
+		return false, fmt.Errorf("create cache: %w", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return false, fmt.Errorf("find own binary for the baseline child: %w", err)
+	}
+
+	var rows []row
+	allOK := true
+	facts := machineFacts()
+	for _, format := range o.formats {
+		dir, st, err := ensureData(o.cache, format, o.records)
+		if err != nil {
+			return false, err
+		}
+		r := row{format: format, stats: st}
+		for i := 1; i <= o.runs; i++ {
+			m := runBaseline(ctx, self, o.cache, dir, st)
+			logRun(format, "baseline", i, o.runs, st, m)
+			r.baseline.add(m)
+			if m.version != "" {
+				facts.duckdb = m.version
+			}
+			if !o.baselineOnly {
+				m := runGumshoe(ctx, o.gumshoe, o.cache, dir, st)
+				logRun(format, "gumshoe", i, o.runs, st, m)
+				r.gumshoe.add(m)
+			}
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+		}
+		allOK = allOK && r.baseline.ok() && (o.baselineOnly || r.gumshoe.ok())
+		rows = append(rows, r)
+	}
+
+	report := renderReport(facts, o, rows)
+	fmt.Print(report)
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(report), 0o644); err != nil {
+			return false, fmt.Errorf("write report: %w", err)
+		}
+	}
+	return allOK, nil
+}
+
+func (o *options) validate() error {
+	if o.records <= 0 {
+		return fmt.Errorf("-records must be positive, got %d", o.records)
+	}
+	if o.runs <= 0 {
+		return fmt.Errorf("-runs must be positive, got %d", o.runs)
+	}
+	for i, f := range o.formats {
+		f = strings.TrimSpace(f)
+		if f != "v2" && f != "v5" {
+			return fmt.Errorf("-formats: unknown format %q (want v2, v5)", f)
+		}
+		o.formats[i] = f
+	}
+	if o.baselineOnly {
+		return nil
+	}
+	if o.gumshoe == "" {
+		return errors.New("-gumshoe PATH is required (or pass -baseline-only)")
+	}
+	// Absolute, so that the path still works from the child's directory and
+	// does not depend on $PATH.
+	p, err := filepath.Abs(o.gumshoe)
+	if err != nil {
+		return fmt.Errorf("-gumshoe: %w", err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return fmt.Errorf("-gumshoe: %w", err)
+	}
+	if fi.IsDir() || fi.Mode().Perm()&0o111 == 0 {
+		return fmt.Errorf("-gumshoe: %s is not an executable file", p)
+	}
+	o.gumshoe = p
+	return nil
+}
+
+// marker is written next to a generated data directory once generation has
+// finished, so that an interrupted generation is detected and redone.
+type marker struct {
+	Format  string        `json:"format"`
+	Records int           `json:"records"`
+	Seed    int64         `json:"seed"`
+	Stats   flowgen.Stats `json:"stats"`
+}
+
+// ensureData returns the directory holding the input for format, generating
+// it unless a complete earlier generation is there.
+func ensureData(cache, format string, records int) (string, flowgen.Stats, error) {
+	name := fmt.Sprintf("%s-%d", format, records)
+	dir := filepath.Join(cache, name)
+	// The marker lives outside dir so that neither side sees it as input.
+	markerPath := filepath.Join(cache, name+".json")
+	if b, err := os.ReadFile(markerPath); err == nil {
+		var m marker
+		if json.Unmarshal(b, &m) == nil && m.Format == format && m.Records == records && m.Seed == seed && m.Stats.Records == records {
+			if _, err := os.Stat(dir); err == nil {
+				return dir, m.Stats, nil
+			}
+		}
+	}
+	if err := os.Remove(markerPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", flowgen.Stats{}, fmt.Errorf("remove stale marker: %w", err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return "", flowgen.Stats{}, fmt.Errorf("remove incomplete data: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "generating %d %s records into %s\n", records, format, dir)
+	t0 := time.Now()
+	st, err := flowgen.Generate(dir, flowgen.Config{Records: records, Format: format, Seed: seed})
+	if err != nil {
+		return "", flowgen.Stats{}, fmt.Errorf("generate %s data: %w", format, err)
+	}
+	fmt.Fprintf(os.Stderr, "generated %d files, %.1f MB gzip in %.1fs\n", st.Files, float64(st.Bytes)/1e6, time.Since(t0).Seconds())
+	b, err := json.MarshalIndent(marker{Format: format, Records: records, Seed: seed, Stats: st}, "", "  ")
+	if err != nil {
+		return "", flowgen.Stats{}, fmt.Errorf("encode marker: %w", err)
+	}
+	tmp := markerPath + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return "", flowgen.Stats{}, fmt.Errorf("write marker: %w", err)
+	}
+	if err := os.Rename(tmp, markerPath); err != nil {
+		return "", flowgen.Stats{}, fmt.Errorf("write marker: %w", err)
+	}
+	return dir, st, nil
+}
+
+// measurement is one run of one side.
+type measurement struct {
+	seconds  float64
+	rssKiB   int64
+	dbBytes  int64
+	rows     int64
+	rejected int64
+	version  string // DuckDB version, from the baseline
+	err      error
+}
+
+// side aggregates the runs of one side: the fastest time, the highest peak
+// RSS (the memory a user must have for every run to succeed) and the last
+// on-disk size.
+type side struct {
+	runs    int
+	seconds float64
+	rssKiB  int64
+	dbBytes int64
+	errs    []error
+}
+
+func (s *side) add(m measurement) {
+	if m.err != nil {
+		s.errs = append(s.errs, m.err)
+		return
+	}
+	if s.runs == 0 || m.seconds < s.seconds {
+		s.seconds = m.seconds
+	}
+	s.rssKiB = max(s.rssKiB, m.rssKiB)
+	s.dbBytes = m.dbBytes
+	s.runs++
+}
+
+func (s *side) ok() bool { return len(s.errs) == 0 && s.runs > 0 }
+
+func logRun(format, name string, i, n int, st flowgen.Stats, m measurement) {
+	if m.err != nil {
+		fmt.Fprintf(os.Stderr, "%s %-8s run %d/%d: FAILED: %v\n", format, name, i, n, m.err)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "%s %-8s run %d/%d: %6.2fs  %s records/s  peak RSS %s MiB  %s B/record\n",
+		format, name, i, n, m.seconds, thousands(float64(st.Records)/m.seconds),
+		thousands(float64(m.rssKiB)/1024), strconv.FormatFloat(float64(m.dbBytes)/float64(st.Records), 'f', 1, 64))
+}
+
+// child runs a command and returns its stdout, wall time and peak RSS. Its
+// stderr is kept for error messages only, so that progress output does not
+// garble the harness's.
+func child(ctx context.Context, name string, args ...string) ([]byte, time.Duration, int64, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	var stdout bytes.Buffer
+	stderr := &tailBuffer{max: 4 << 10}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	t0 := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(t0)
+	var rss int64
+	if cmd.ProcessState != nil {
+		rss = maxRSSKiB(cmd.ProcessState)
+	}
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = "(no output on stderr)"
+		}
+		return stdout.Bytes(), elapsed, rss, fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, msg)
+	}
+	return stdout.Bytes(), elapsed, rss, nil
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 2*t.max {
+		t.b = append(t.b[:0], t.b[len(t.b)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	if len(t.b) > t.max {
+		return "…" + string(t.b[len(t.b)-t.max:])
+	}
+	return string(t.b)
+}
+
+// diskBytes returns the total size of the regular files at paths, walking
+// directories; missing paths count as zero.
+func diskBytes(paths ...string) (int64, error) {
+	var n int64
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(_ string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n += fi.Size()
+			return nil
+		})
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return 0, fmt.Errorf("measure %s: %w", p, err)
+		}
+	}
+	return n, nil
+}
+
+// scratch makes a fresh directory for one run's database, on the same disk
+// as the input rather than in a /tmp that may be memory-backed.
+func scratch(cache, prefix string) (string, func(), error) {
+	dir, err := os.MkdirTemp(cache, prefix)
+	if err != nil {
+		return "", nil, fmt.Errorf("create scratch directory: %w", err)
+	}
+	return dir, func() { _ = os.RemoveAll(dir) }, nil
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,39 +21,10 @@ import (
 // flowSchema is the Parquet schema of the lake's flow files: every field,
 // optional, typed as AWS types its own Parquet flow logs, except start and
 // end, stored as timestamps so that the view needs no conversion and
-// DuckDB can prune row groups on time.
-var flowSchema, flowColumnIndex, objectIDColumn, objectLineColumn = func() (*parquet.Schema, [flowlog.NumFields]int, int, int) {
-	group := parquet.Group{}
-	for _, f := range flowlog.Fields() {
-		info := f.Info()
-		var leaf parquet.Node
-		switch info.Kind {
-		case flowlog.String:
-			leaf = parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
-		case flowlog.Int32:
-			leaf = parquet.Int(32)
-		case flowlog.Int64:
-			leaf = parquet.Int(64)
-		case flowlog.Timestamp:
-			leaf = parquet.TimestampAdjusted(parquet.Microsecond, false)
-		}
-		group[info.Column] = parquet.Optional(leaf)
-	}
-	group["object_id"] = parquet.Int(64)
-	group["object_line"] = parquet.Int(32)
-	schema := parquet.NewSchema(flowTable, group)
-	var idx [flowlog.NumFields]int
-	for _, f := range flowlog.Fields() {
-		leaf, ok := schema.Lookup(f.Info().Column)
-		if !ok {
-			panic("flow schema lacks " + f.Info().Column)
-		}
-		idx[f] = leaf.ColumnIndex
-	}
-	oid, _ := schema.Lookup("object_id")
-	oline, _ := schema.Lookup("object_line")
-	return schema, idx, oid.ColumnIndex, oline.ColumnIndex
-}()
+// DuckDB can prune row groups on time. It is written through parquet-go's
+// GenericWriter, whose struct-to-column path measures several times faster
+// than writing parquet.Row values.
+var flowSchema = parquet.SchemaOf(flowRow{})
 
 const (
 	stagingDir = "staging"
@@ -67,7 +39,6 @@ const (
 
 func flowWriterOptions() []parquet.WriterOption {
 	return []parquet.WriterOption{
-		flowSchema,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.MaxRowsPerRowGroup(rowsPerRowGroup),
 		parquet.PageBufferSize(256 << 10),
@@ -87,7 +58,7 @@ func (s *Store) ensureAnchor() error {
 	if err != nil {
 		return fmt.Errorf("create %s: %w", tmp, err)
 	}
-	w := parquet.NewWriter(f, flowWriterOptions()...)
+	w := parquet.NewGenericWriter[flowRow](f, flowWriterOptions()...)
 	if err := w.Close(); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", tmp, err)
@@ -111,7 +82,7 @@ type StagedFile struct {
 
 type flowFile struct {
 	f                *os.File
-	w                *parquet.Writer
+	w                *parquet.GenericWriter[flowRow]
 	sf               StagedFile
 	minUnix, maxUnix int64
 	hasTime          bool
@@ -125,9 +96,9 @@ type FlowWriter struct {
 	s      *Store
 	token  string
 	dir    string
-	files  map[string]*flowFile
+	files  map[int64]*flowFile
 	done   []StagedFile
-	rows   []parquet.Row
+	rows   []flowRow
 	seq    int
 	uses   int
 	nrows  int64
@@ -146,7 +117,7 @@ func (s *Store) NewFlowWriter() (*FlowWriter, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create staging %s: %w", dir, err)
 	}
-	return &FlowWriter{s: s, token: token, dir: dir, files: map[string]*flowFile{}}, nil
+	return &FlowWriter{s: s, token: token, dir: dir, files: map[int64]*flowFile{}}, nil
 }
 
 // Records returns the number of records written so far.
@@ -154,7 +125,6 @@ func (w *FlowWriter) Records() int64 { return w.nrows }
 
 // Write appends records that came from the ingested object objectID.
 func (w *FlowWriter) Write(objectID int64, recs []flowlog.Record) error {
-	ncols := len(flowSchema.Columns())
 	for len(recs) > 0 {
 		// Records of one batch nearly always share a day; write each run
 		// of same-day records in one call.
@@ -167,17 +137,25 @@ func (w *FlowWriter) Write(objectID int64, recs []flowlog.Record) error {
 		if err != nil {
 			return err
 		}
-		if cap(w.rows) < n {
-			w.rows = make([]parquet.Row, n)
-			for i := range w.rows {
-				w.rows[i] = make(parquet.Row, ncols)
-			}
+		if len(w.rows) < n {
+			w.rows = make([]flowRow, n)
 		}
 		rows := w.rows[:n]
 		for i := range rows {
-			rows[i] = fillRow(rows[i][:ncols], objectID, &recs[i], ff)
+			r := &recs[i]
+			rows[i].fill(objectID, r)
+			if r.Has(flowlog.Start) {
+				sec := r.Int[flowlog.Start]
+				if !ff.hasTime || sec < ff.minUnix {
+					ff.minUnix = sec
+				}
+				if !ff.hasTime || sec > ff.maxUnix {
+					ff.maxUnix = sec
+				}
+				ff.hasTime = true
+			}
 		}
-		if _, err := ff.w.WriteRows(rows); err != nil {
+		if _, err := ff.w.Write(rows); err != nil {
 			return fmt.Errorf("write %s: %w", ff.sf.Staged, err)
 		}
 		ff.sf.Records += int64(n)
@@ -187,63 +165,41 @@ func (w *FlowWriter) Write(objectID int64, recs []flowlog.Record) error {
 	return nil
 }
 
-func dayOf(r *flowlog.Record) string {
+// noDay is the partition of records without a start time.
+const noDay = math.MinInt64
+
+// dayOf returns the UTC day number of a record's start time.
+func dayOf(r *flowlog.Record) int64 {
 	if !r.Has(flowlog.Start) {
-		return "none"
+		return noDay
 	}
-	return time.Unix(r.Int[flowlog.Start], 0).UTC().Format(time.DateOnly)
+	sec := r.Int[flowlog.Start]
+	if sec < 0 {
+		return (sec - 86399) / 86400
+	}
+	return sec / 86400
 }
 
-// fillRow converts a record to a Parquet row, keeping the file's time
-// bounds up to date.
-func fillRow(row parquet.Row, objectID int64, r *flowlog.Record, ff *flowFile) parquet.Row {
-	for f := flowlog.Field(0); f < flowlog.NumFields; f++ {
-		col := flowColumnIndex[f]
-		if !r.Has(f) {
-			row[col] = parquet.Value{}.Level(0, 0, col)
-			continue
-		}
-		var v parquet.Value
-		switch f.Info().Kind {
-		case flowlog.String:
-			v = parquet.ByteArrayValue(r.Str[f])
-		case flowlog.Int32:
-			v = parquet.Int32Value(int32(r.Int[f]))
-		case flowlog.Int64:
-			v = parquet.Int64Value(r.Int[f])
-		case flowlog.Timestamp:
-			sec := r.Int[f]
-			if f == flowlog.Start {
-				if !ff.hasTime || sec < ff.minUnix {
-					ff.minUnix = sec
-				}
-				if !ff.hasTime || sec > ff.maxUnix {
-					ff.maxUnix = sec
-				}
-				ff.hasTime = true
-			}
-			v = parquet.Int64Value(sec * 1e6)
-		}
-		row[col] = v.Level(0, 1, col)
+func dayName(day int64) string {
+	if day == noDay {
+		return "none"
 	}
-	row[objectIDColumn] = parquet.Int64Value(objectID).Level(0, 0, objectIDColumn)
-	row[objectLineColumn] = parquet.Int32Value(int32(r.Line)).Level(0, 0, objectLineColumn)
-	return row
+	return time.Unix(day*86400, 0).UTC().Format(time.DateOnly)
 }
 
 // file returns the open file for a day, opening one (and closing the least
 // recently used) as needed.
-func (w *FlowWriter) file(day string) (*flowFile, error) {
+func (w *FlowWriter) file(day int64) (*flowFile, error) {
 	w.uses++
 	if ff, ok := w.files[day]; ok {
 		ff.lastUse = w.uses
 		return ff, nil
 	}
 	if len(w.files) >= maxOpenFiles {
-		oldest := ""
+		oldest, oldestUse := int64(0), -1
 		for d, ff := range w.files {
-			if oldest == "" || ff.lastUse < w.files[oldest].lastUse {
-				oldest = d
+			if oldestUse < 0 || ff.lastUse < oldestUse {
+				oldest, oldestUse = d, ff.lastUse
 			}
 		}
 		if err := w.finish(oldest); err != nil {
@@ -251,7 +207,7 @@ func (w *FlowWriter) file(day string) (*flowFile, error) {
 		}
 	}
 	w.seq++
-	rel := filepath.Join(flowTable, "date="+day, fmt.Sprintf("%s-%d.parquet", w.token, w.seq))
+	rel := filepath.Join(flowTable, "date="+dayName(day), fmt.Sprintf("%s-%d.parquet", w.token, w.seq))
 	staged := filepath.Join(w.dir, rel)
 	if err := os.MkdirAll(filepath.Dir(staged), 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(staged), err)
@@ -260,13 +216,13 @@ func (w *FlowWriter) file(day string) (*flowFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", staged, err)
 	}
-	ff := &flowFile{f: f, w: parquet.NewWriter(f, flowWriterOptions()...), lastUse: w.uses,
+	ff := &flowFile{f: f, w: parquet.NewGenericWriter[flowRow](f, flowWriterOptions()...), lastUse: w.uses,
 		sf: StagedFile{Staged: staged, Final: rel}}
 	w.files[day] = ff
 	return ff, nil
 }
 
-func (w *FlowWriter) finish(day string) error {
+func (w *FlowWriter) finish(day int64) error {
 	ff := w.files[day]
 	delete(w.files, day)
 	if err := ff.w.Close(); err != nil {

@@ -3,15 +3,20 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
 // ErrNotReadOnly is returned for SQL that is not a single read-only query.
 var ErrNotReadOnly = errors.New("only a single SELECT (or EXPLAIN) statement is allowed")
+
+var explainPrefix = regexp.MustCompile(`(?i)^\s*EXPLAIN(\s+ANALYZE)?\s+`)
 
 // Result is the outcome of a read-only query.
 type Result struct {
@@ -33,6 +38,32 @@ func (s *Store) Query(ctx context.Context, query string, limit int) (*Result, er
 		return nil, fmt.Errorf("query: %w", err)
 	}
 	defer conn.Close()
+	// duckdb-go runs every statement but the last of a multi-statement
+	// string while preparing it, so the statement count must be known
+	// before anything is prepared. DuckDB's own parser tells, through
+	// json_serialize_sql, which serializes SELECT statements only.
+	body := explainPrefix.ReplaceAllString(query, "")
+	var parsed string
+	if err := conn.QueryRowContext(ctx, `SELECT json_serialize_sql(?::VARCHAR)::VARCHAR`, body).Scan(&parsed); err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	var ast struct {
+		Error      bool              `json:"error"`
+		Message    string            `json:"error_message"`
+		Statements []json.RawMessage `json:"statements"`
+	}
+	if err := json.Unmarshal([]byte(parsed), &ast); err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	if ast.Error {
+		if strings.Contains(ast.Message, "Only SELECT") {
+			return nil, ErrNotReadOnly
+		}
+		return nil, errors.New(ast.Message)
+	}
+	if len(ast.Statements) != 1 {
+		return nil, ErrNotReadOnly
+	}
 	var res *Result
 	err = conn.Raw(func(dc any) error {
 		c, ok := dc.(*duckdb.Conn)

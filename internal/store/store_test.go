@@ -156,6 +156,12 @@ func TestQueryIsReadOnly(t *testing.T) {
 		"SET enable_external_access = true",
 		"PRAGMA enable_profiling",
 		"SELECT 1; DROP TABLE flow_rollup_hourly",
+		"DROP TABLE flow_rollup_hourly; SELECT 1",
+		"DELETE FROM ingested_objects; SELECT 1",
+		"SELECT 1; SELECT 2",
+		"EXPLAIN DELETE FROM ingested_objects",
+		"EXPLAIN ANALYZE DELETE FROM ingested_objects",
+		"PIVOT ingested_objects ON uri",
 		"CHECKPOINT",
 	} {
 		if _, err := st.Query(context.Background(), q, 0); err == nil {
@@ -176,6 +182,12 @@ func TestQueryIsReadOnly(t *testing.T) {
 	}
 	// The tables survive.
 	queryOne(t, st, "SELECT count(*) FROM flow_rollup_hourly")
+	queryOne(t, st, "SELECT count(*) FROM ingested_objects")
+	for _, q := range []string{"EXPLAIN SELECT * FROM flow_logs", "explain analyze SELECT 1", "WITH a AS (SELECT 1 AS x) SELECT x FROM a;", "FROM flow_logs LIMIT 1", "SELECT 1 UNION ALL SELECT 2"} {
+		if _, err := st.Query(context.Background(), q, 0); err != nil {
+			t.Errorf("Query(%q) = %v; want it allowed", q, err)
+		}
+	}
 }
 
 func TestRecoveryDropsUncommittedFiles(t *testing.T) {

@@ -10,9 +10,9 @@ import (
 
 // Decompress sniffs r's first bytes and, on the gzip magic (1f 8b), returns
 // a gzip reader, with multistream on because AWS and tools concatenate
-// members; otherwise it returns r's bytes unchanged. Sniffing content
-// rather than trusting names matters: flow log files called .log.gz are
-// sometimes stored already decompressed, and local copies lose extensions.
+// members; otherwise it returns r's bytes unchanged. It trusts content, not
+// names, because names lie: tools that decompress on download keep the .gz,
+// and hand-made copies lose or invent extensions.
 //
 // Decompress reads only the two magic bytes. A corrupt or truncated gzip
 // stream, header included, is an error from Read (wrapping

@@ -118,7 +118,9 @@ func (l *Layout) parseAWSLogsTail(rest []string) bool {
 // Hive-compatible S3 prefixes and Security Lake's partitions.
 func (l *Layout) parsePartitions(dirs []string) {
 	var year, month, day, hour, eventDay, eventHour string
-	slRegion := -1 // index of a Security Lake "region=" directory
+	// Security Lake spells its partitions region= and accountId=, and
+	// names the source in front of them.
+	slRegion, slAccount := -1, false
 	for i, s := range dirs {
 		k, v, ok := strings.Cut(s, "=")
 		if !ok {
@@ -129,6 +131,7 @@ func (l *Layout) parsePartitions(dirs []string) {
 			if l.AccountID == "" && isAccountID(v) {
 				l.AccountID = v
 			}
+			slAccount = slAccount || strings.EqualFold(k, "accountid")
 		case "aws-region", "region":
 			if l.Region == "" && isRegion(v) {
 				l.Region = v
@@ -154,7 +157,7 @@ func (l *Layout) parsePartitions(dirs []string) {
 			eventHour = v
 		}
 	}
-	if l.Service == "" && slRegion > 0 {
+	if l.Service == "" && slRegion > 0 && slAccount {
 		l.Service = securityLakeSource(dirs[:slRegion])
 	}
 	if !l.Date.IsZero() {
@@ -164,8 +167,7 @@ func (l *Layout) parsePartitions(dirs []string) {
 	case year != "" && month != "" && day != "":
 		l.Date, l.HasHour, _ = makeDate(year, month, day, hour)
 	case len(eventDay) == 8:
-		h := eventHour
-		l.Date, l.HasHour, _ = makeDate(eventDay[:4], eventDay[4:6], eventDay[6:], h)
+		l.Date, l.HasHour, _ = makeDate(eventDay[:4], eventDay[4:6], eventDay[6:], eventHour)
 	case len(eventDay) == 10:
 		l.Date, l.HasHour, _ = makeDate(eventDay[:4], eventDay[4:6], eventDay[6:8], eventDay[8:])
 	}
@@ -241,7 +243,8 @@ func (l *Layout) parseFileName(name string) {
 		l.FlowLogID = rest[0]
 	}
 	if l.Date.IsZero() && !l.FileTime.IsZero() {
-		l.Date = l.FileTime.Truncate(24 * time.Hour)
+		y, m, d := l.FileTime.Date()
+		l.Date = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	}
 }
 

@@ -71,8 +71,8 @@ func listS3(ctx context.Context, uri, bucket, prefix string, cfg Config, fn func
 	started, err := l.list(ctx, fn)
 	if err != nil && !started {
 		// Log buckets often live in another region than the user's default
-		// (a central logging account); S3 says which in a header. Endpoint
-		// overrides get no such redirect, so this only applies to AWS.
+		// (a central logging account). AWS answers such a request with the
+		// bucket's region in a header; S3-compatible stores never do.
 		if r := bucketRegion(err); r != "" && r != client.Options().Region {
 			l.region = r
 			_, err = l.list(ctx, fn)
@@ -167,12 +167,21 @@ func regionOpt(region string) []func(*s3.Options) {
 	return []func(*s3.Options){func(o *s3.Options) { o.Region = region }}
 }
 
+// getOpts are the per-request options of GetObject. The SDK otherwise
+// prints a line for every object that has no stored checksum (most log
+// objects); library code must not print, and it is not actionable.
+func (o Object) getOpts() []func(*s3.Options) {
+	return append(regionOpt(o.region), func(so *s3.Options) {
+		so.DisableLogOutputChecksumValidationSkipped = true
+	})
+}
+
 func (o Object) openS3(ctx context.Context) (io.ReadCloser, error) {
 	in := &s3.GetObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(o.key)}
 	if o.ETag != "" {
 		in.IfMatch = aws.String(`"` + o.ETag + `"`)
 	}
-	out, err := o.client.GetObject(ctx, in, regionOpt(o.region)...)
+	out, err := o.client.GetObject(ctx, in, o.getOpts()...)
 	if err != nil {
 		var apiErr smithy.APIError
 		if errors.As(err, &apiErr) {

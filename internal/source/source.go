@@ -248,7 +248,7 @@ type fileReaderAt struct {
 }
 
 func (r *fileReaderAt) ReadAt(p []byte, off int64) (int, error) { return r.f.ReadAt(p, off) }
-func (r *fileReaderAt) Size() int64                              { return r.size }
+func (r *fileReaderAt) Size() int64                             { return r.size }
 
 func (r *fileReaderAt) Close() error {
 	err := r.f.Close()

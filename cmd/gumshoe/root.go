@@ -55,5 +55,12 @@ func (g *globalOptions) logger(stderr io.Writer) *slog.Logger {
 }
 
 func (g *globalOptions) open(ctx context.Context, stderr io.Writer, readOnly bool) (*store.Store, error) {
-	return store.Open(ctx, g.dbPath(), store.Options{ReadOnly: readOnly, Logger: g.logger(stderr), MemoryLimit: "1GB"})
+	return store.Open(ctx, g.dbPath(), store.Options{ReadOnly: readOnly, Logger: g.logger(stderr), MemoryLimit: envOr("GUMSHOE_MEMORY_LIMIT", "1GB")})
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }

@@ -40,6 +40,9 @@ type Config struct {
 	// commits; smaller segments lose less work to a crash, larger ones
 	// make fewer, bigger files.
 	SegmentRecords int64
+	// SegmentRollupKeys bounds the distinct rollup keys a worker holds in
+	// memory (about 200 bytes each) before it commits.
+	SegmentRollupKeys int
 	// Source configures S3 access.
 	Source source.Config
 	// Progress, if set, is called about four times a second.
@@ -123,6 +126,9 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (*Summary, error) {
 	}
 	if cfg.SegmentRecords <= 0 {
 		cfg.SegmentRecords = 4 << 20
+	}
+	if cfg.SegmentRollupKeys <= 0 {
+		cfg.SegmentRollupKeys = 500_000
 	}
 	r := &run{cfg: cfg, st: st, log: cfg.Logger}
 	if r.log == nil {
@@ -259,7 +265,7 @@ func (r *run) worker(ctx context.Context, objects <-chan source.Object) error {
 			return err
 		}
 		r.done.Add(1)
-		if w.fw != nil && w.fw.Records() >= r.cfg.SegmentRecords {
+		if w.fw != nil && (w.fw.Records() >= r.cfg.SegmentRecords || w.fw.RollupKeys() >= r.cfg.SegmentRollupKeys) {
 			if err := w.commit(ctx); err != nil {
 				return err
 			}
@@ -298,15 +304,16 @@ func (w *segmentWriter) commit(ctx context.Context) error {
 		}
 		return nil
 	}
-	var files []store.StagedFile
+	var seg store.Segment
 	if w.fw != nil {
 		var err error
-		files, err = w.fw.Close()
+		seg.Files, seg.Evidence, err = w.fw.Close()
 		if err != nil {
 			return err
 		}
 	}
-	if err := w.r.st.Commit(ctx, store.Segment{Objects: w.objects, Files: files}); err != nil {
+	seg.Objects = w.objects
+	if err := w.r.st.Commit(ctx, seg); err != nil {
 		return err
 	}
 	w.fw = nil

@@ -254,6 +254,12 @@ func TestInterruptedIngestResumesExactly(t *testing.T) {
 	if n := count(t, st, "SELECT sum(flows)::BIGINT FROM flow_rollup_hourly"); n != count(t, st, "SELECT count(*) FROM flow_logs WHERE log_status = 'OK'") {
 		t.Errorf("rollup flows = %d; want the OK records", n)
 	}
+	if n := count(t, st, "SELECT sum(bytes_in + bytes_out)::BIGINT FROM flow_rollup_hourly"); n != count(t, st, "SELECT sum(bytes)::BIGINT FROM flow_logs WHERE log_status = 'OK'") {
+		t.Errorf("rollup bytes = %d; want the OK records' bytes", n)
+	}
+	if n := count(t, st, "SELECT count(*) FROM flow_rollup_hourly WHERE direction = 'unknown'"); n != 0 {
+		t.Errorf("%d rollup rows of unknown direction", n)
+	}
 	if entries, _ := os.ReadDir(filepath.Join(st.Lake(), "staging")); len(entries) != 0 {
 		t.Errorf("staging not cleaned: %d entries", len(entries))
 	}

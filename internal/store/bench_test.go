@@ -49,7 +49,7 @@ func BenchmarkFlowWriter(b *testing.B) {
 				break
 			}
 		}
-		if _, err := fw.Close(); err != nil {
+		if _, _, err := fw.Close(); err != nil {
 			b.Fatal(err)
 		}
 		fw.Abort()

@@ -37,7 +37,7 @@ const (
 	maxOpenFiles = 4
 )
 
-func flowWriterOptions() []parquet.WriterOption {
+func writerOptions() []parquet.WriterOption {
 	return []parquet.WriterOption{
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.MaxRowsPerRowGroup(rowsPerRowGroup),
@@ -46,19 +46,28 @@ func flowWriterOptions() []parquet.WriterOption {
 	}
 }
 
-// ensureAnchor writes the zero-row file that gives the flow_logs view its
-// columns and types even before any record is ingested.
-func (s *Store) ensureAnchor() error {
-	path := filepath.Join(s.lakeDir, flowTable, anchorName)
+// ensureAnchors writes, for each lake table, the zero-row file that gives
+// its view columns and types even before any row exists.
+func (s *Store) ensureAnchors() error {
+	if err := writeAnchor[flowRow](filepath.Join(s.lakeDir, flowTable, anchorName)); err != nil {
+		return err
+	}
+	return writeAnchor[rollupRow](filepath.Join(s.lakeDir, rollupTable, anchorName))
+}
+
+func writeAnchor[T any](path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", tmp, err)
 	}
-	w := parquet.NewGenericWriter[flowRow](f, flowWriterOptions()...)
+	w := parquet.NewGenericWriter[T](f, writerOptions()...)
 	if err := w.Close(); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", tmp, err)
@@ -72,6 +81,7 @@ func (s *Store) ensureAnchor() error {
 // StagedFile is a Parquet file written to the staging area, waiting for
 // its segment to commit.
 type StagedFile struct {
+	Table   string // the lake table: flow_logs or flow_rollup_hourly
 	Staged  string // absolute path in staging
 	Final   string // path relative to the lake once committed
 	Records int64
@@ -99,6 +109,7 @@ type FlowWriter struct {
 	files  map[int64]*flowFile
 	done   []StagedFile
 	rows   []flowRow
+	rollup *rollupBuilder
 	seq    int
 	uses   int
 	nrows  int64
@@ -117,11 +128,15 @@ func (s *Store) NewFlowWriter() (*FlowWriter, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create staging %s: %w", dir, err)
 	}
-	return &FlowWriter{s: s, token: token, dir: dir, files: map[int64]*flowFile{}}, nil
+	return &FlowWriter{s: s, token: token, dir: dir, files: map[int64]*flowFile{}, rollup: newRollupBuilder()}, nil
 }
 
 // Records returns the number of records written so far.
 func (w *FlowWriter) Records() int64 { return w.nrows }
+
+// RollupKeys returns the number of distinct rollup keys held in memory;
+// callers close the writer when it grows past their memory budget.
+func (w *FlowWriter) RollupKeys() int { return w.rollup.size() }
 
 // Write appends records that came from the ingested object objectID.
 func (w *FlowWriter) Write(objectID int64, recs []flowlog.Record) error {
@@ -144,6 +159,7 @@ func (w *FlowWriter) Write(objectID int64, recs []flowlog.Record) error {
 		for i := range rows {
 			r := &recs[i]
 			rows[i].fill(objectID, r)
+			w.rollup.add(r)
 			if r.Has(flowlog.Start) {
 				sec := r.Int[flowlog.Start]
 				if !ff.hasTime || sec < ff.minUnix {
@@ -216,8 +232,8 @@ func (w *FlowWriter) file(day int64) (*flowFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", staged, err)
 	}
-	ff := &flowFile{f: f, w: parquet.NewGenericWriter[flowRow](f, flowWriterOptions()...), lastUse: w.uses,
-		sf: StagedFile{Staged: staged, Final: rel}}
+	ff := &flowFile{f: f, w: parquet.NewGenericWriter[flowRow](f, writerOptions()...), lastUse: w.uses,
+		sf: StagedFile{Table: flowTable, Staged: staged, Final: rel}}
 	w.files[day] = ff
 	return ff, nil
 }
@@ -248,18 +264,27 @@ func (w *FlowWriter) finish(day int64) error {
 	return nil
 }
 
-// Close finishes every file and returns them, ready to commit.
-func (w *FlowWriter) Close() ([]StagedFile, error) {
+// Close finishes every file, writes the segment's rollup, and returns the
+// files and the direction evidence, ready to commit.
+func (w *FlowWriter) Close() ([]StagedFile, AddressCounts, error) {
 	if w.closed {
-		return w.done, nil
+		return w.done, nil, nil
 	}
 	w.closed = true
 	for day := range w.files {
 		if err := w.finish(day); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return w.done, nil
+	w.s.addrMu.RLock()
+	rollups, err := w.rollup.write(w.dir, w.token, w.s.addrs)
+	w.s.addrMu.RUnlock()
+	if err != nil {
+		return nil, nil, err
+	}
+	ev := w.rollup.evidence()
+	w.rollup = nil
+	return append(w.done, rollups...), ev, nil
 }
 
 // Abort discards everything written.
@@ -277,9 +302,6 @@ func (w *FlowWriter) Abort() {
 // a segment that never committed and is deleted, so that the lake holds
 // exactly the records of committed objects.
 func (s *Store) recoverLake(ctx context.Context) error {
-	if err := s.ensureAnchor(); err != nil {
-		return err
-	}
 	root := filepath.Join(s.lakeDir, stagingDir)
 	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -115,8 +115,9 @@ func (s *Store) Ledger(ctx context.Context) (*Ledger, error) {
 // last commit and the files holding their records. Either all of it becomes
 // visible or none of it does.
 type Segment struct {
-	Objects []ObjectRecord
-	Files   []StagedFile
+	Objects  []ObjectRecord
+	Files    []StagedFile
+	Evidence AddressCounts // from FlowWriter.Close
 }
 
 var segmentMu sync.Mutex
@@ -143,7 +144,6 @@ func (s *Store) Commit(ctx context.Context, seg Segment) error {
 	if err := insertObjects(ctx, tx, segID, now, seg.Objects); err != nil {
 		return err
 	}
-	var staged []string
 	for _, f := range seg.Files {
 		if f.Records == 0 {
 			continue
@@ -157,19 +157,29 @@ func (s *Store) Commit(ctx context.Context, seg Segment) error {
 			minT, maxT = f.MinTime, f.MaxTime
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO lake_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			f.Final, rel, flowTable, segID, f.Records, f.Bytes, minT, maxT, now); err != nil {
+			f.Final, rel, f.Table, segID, f.Records, f.Bytes, minT, maxT, now); err != nil {
 			return fmt.Errorf("commit: record lake file: %w", err)
 		}
-		staged = append(staged, f.Staged)
 	}
-	if len(staged) > 0 {
-		if err := rollupFlows(ctx, tx, segID, staged); err != nil {
-			return err
-		}
+	if err := saveAddresses(ctx, tx, seg.Evidence); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.addrMu.Lock()
+	if s.addrs == nil {
+		s.addrs = AddressCounts{}
+	}
+	for iface, m := range seg.Evidence {
+		if s.addrs[iface] == nil {
+			s.addrs[iface] = map[string]int64{}
+		}
+		for addr, n := range m {
+			s.addrs[iface][addr] += n
+		}
+	}
+	s.addrMu.Unlock()
 	for _, f := range seg.Files {
 		if f.Records == 0 {
 			os.Remove(f.Staged)
@@ -224,71 +234,64 @@ func nullString(s string) any {
 	return s
 }
 
-// rollupFlows adds the segment's records to the hourly rollup. Direction
-// rule (docs/schema.md): flow-direction when the format has it; otherwise
-// the side whose address the interface has been seen with in more records
-// is the interface's own; otherwise a private address facing a public one
-// is local; otherwise "unknown", with the source taken as local.
-func rollupFlows(ctx context.Context, tx *sql.Tx, segID int64, staged []string) error {
-	quoted := make([]string, len(staged))
-	for i, p := range staged {
-		quoted[i] = "'" + sqlQuote(p) + "'"
+// loadAddresses reads the direction rule's memory.
+func (s *Store) loadAddresses(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT interface_id, address, records FROM interface_addresses`)
+	if err != nil {
+		return fmt.Errorf("load interface addresses: %w", err)
 	}
-	src := fmt.Sprintf("read_parquet([%s], hive_partitioning = false)", strings.Join(quoted, ", "))
-	addrSQL := fmt.Sprintf(`
-INSERT INTO interface_addresses
-SELECT interface_id, address, n FROM (
-	SELECT interface_id, address, count(*) AS n,
-		row_number() OVER (PARTITION BY interface_id ORDER BY count(*) DESC, address) AS rk
-	FROM (
-		SELECT interface_id, srcaddr AS address FROM %[1]s WHERE interface_id IS NOT NULL AND srcaddr IS NOT NULL
-		UNION ALL
-		SELECT interface_id, dstaddr FROM %[1]s WHERE interface_id IS NOT NULL AND dstaddr IS NOT NULL
+	defer rows.Close()
+	addrs := AddressCounts{}
+	for rows.Next() {
+		var iface, addr string
+		var n int64
+		if err := rows.Scan(&iface, &addr, &n); err != nil {
+			return fmt.Errorf("load interface addresses: %w", err)
+		}
+		if addrs[iface] == nil {
+			addrs[iface] = map[string]int64{}
+		}
+		addrs[iface][addr] = n
+	}
+	s.addrMu.Lock()
+	s.addrs = addrs
+	s.addrMu.Unlock()
+	return rows.Err()
+}
+
+// saveAddresses adds a segment's direction evidence to interface_addresses.
+func saveAddresses(ctx context.Context, tx *sql.Tx, ev AddressCounts) error {
+	var (
+		b    strings.Builder
+		args []any
 	)
-	GROUP BY interface_id, address
-) WHERE rk <= 4
-ON CONFLICT (interface_id, address) DO UPDATE SET records = records + excluded.records`, src)
-	if _, err := tx.ExecContext(ctx, addrSQL); err != nil {
-		return fmt.Errorf("commit: learn interface addresses: %w", err)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		q := "INSERT INTO interface_addresses VALUES " + b.String() +
+			" ON CONFLICT (interface_id, address) DO UPDATE SET records = records + excluded.records"
+		_, err := tx.ExecContext(ctx, q, args...)
+		b.Reset()
+		args = args[:0]
+		return err
 	}
-	rollupSQL := fmt.Sprintf(`
-INSERT INTO flow_rollup_hourly
-WITH f AS (
-	SELECT r.interface_id, r.account_id, r.instance_id, r.srcaddr, r.dstaddr, r.srcport, r.dstport,
-		r.protocol, r.action, r.bytes, r.packets, r.start_time, r.end_time,
-		CASE
-			WHEN r.flow_direction = 'ingress' THEN 'inbound'
-			WHEN r.flow_direction = 'egress' THEN 'outbound'
-			WHEN coalesce(a.records, 0) > coalesce(b.records, 0) THEN 'outbound'
-			WHEN coalesce(b.records, 0) > coalesce(a.records, 0) THEN 'inbound'
-			WHEN is_private_address(r.srcaddr) AND NOT is_private_address(r.dstaddr) THEN 'outbound'
-			WHEN is_private_address(r.dstaddr) AND NOT is_private_address(r.srcaddr) THEN 'inbound'
-			ELSE 'unknown'
-		END AS direction
-	FROM %s r
-	LEFT JOIN interface_addresses a ON a.interface_id = r.interface_id AND a.address = r.srcaddr
-	LEFT JOIN interface_addresses b ON b.interface_id = r.interface_id AND b.address = r.dstaddr
-	WHERE r.srcaddr IS NOT NULL AND r.dstaddr IS NOT NULL AND r.start_time IS NOT NULL
-		AND coalesce(r.log_status, 'OK') = 'OK'
-)
-SELECT date_trunc('hour', start_time) AS hour, account_id, interface_id, instance_id,
-	CASE WHEN direction = 'inbound' THEN dstaddr ELSE srcaddr END AS local_addr,
-	CASE WHEN direction = 'inbound' THEN dstport ELSE srcport END AS local_port,
-	CASE WHEN direction = 'inbound' THEN srcaddr ELSE dstaddr END AS remote_addr,
-	CASE WHEN direction = 'inbound' THEN srcport ELSE dstport END AS remote_port,
-	protocol, direction, action,
-	coalesce(sum(bytes) FILTER (WHERE direction = 'inbound'), 0) AS bytes_in,
-	coalesce(sum(bytes) FILTER (WHERE direction <> 'inbound'), 0) AS bytes_out,
-	coalesce(sum(packets) FILTER (WHERE direction = 'inbound'), 0) AS packets_in,
-	coalesce(sum(packets) FILTER (WHERE direction <> 'inbound'), 0) AS packets_out,
-	count(*) AS flows,
-	min(start_time) AS first_seen,
-	max(end_time) AS last_seen,
-	%d AS segment_id
-FROM f
-GROUP BY ALL`, src, segID)
-	if _, err := tx.ExecContext(ctx, rollupSQL); err != nil {
-		return fmt.Errorf("commit: roll up flows: %w", err)
+	for iface, m := range ev {
+		for addr, n := range m {
+			if len(args) > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?)")
+			args = append(args, iface, addr, n)
+			if len(args) >= 3*500 {
+				if err := flush(); err != nil {
+					return fmt.Errorf("commit: record interface addresses: %w", err)
+				}
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return fmt.Errorf("commit: record interface addresses: %w", err)
 	}
 	return nil
 }

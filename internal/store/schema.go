@@ -16,7 +16,7 @@ const flowTable = "flow_logs"
 // migrations are applied in order, each once, each in its own transaction.
 // Never edit one that has shipped: append a new one.
 var migrations = []string{
-	// 1: ledger, lake file list, flow rollup, interface addresses.
+	// 1: ledger, lake file list, interface addresses.
 	`
 CREATE TABLE ingested_objects (
 	object_id   BIGINT PRIMARY KEY,
@@ -45,27 +45,6 @@ CREATE TABLE lake_files (
 	min_time    TIMESTAMP,
 	max_time    TIMESTAMP,
 	created_at  TIMESTAMP NOT NULL
-);
-CREATE TABLE flow_rollup_hourly (
-	hour         TIMESTAMP NOT NULL,
-	account_id   VARCHAR,
-	interface_id VARCHAR,
-	instance_id  VARCHAR,
-	local_addr   VARCHAR,
-	local_port   INTEGER,
-	remote_addr  VARCHAR,
-	remote_port  INTEGER,
-	protocol     INTEGER,
-	direction    VARCHAR NOT NULL,
-	action       VARCHAR,
-	bytes_in     BIGINT NOT NULL,
-	bytes_out    BIGINT NOT NULL,
-	packets_in   BIGINT NOT NULL,
-	packets_out  BIGINT NOT NULL,
-	flows        BIGINT NOT NULL,
-	first_seen   TIMESTAMP,
-	last_seen    TIMESTAMP,
-	segment_id   BIGINT NOT NULL
 );
 CREATE TABLE interface_addresses (
 	interface_id VARCHAR NOT NULL,
@@ -124,11 +103,15 @@ func FlowColumns() []string {
 	return append(cols, "object_id", "object_line")
 }
 
-// flowViewSQL defines flow_logs as a temporary view over the lake. It is
-// temporary so that it can be made on read-only connections and always
-// points at this lake's absolute path.
-func (s *Store) flowViewSQL() string {
-	glob := filepath.Join(s.lakeDir, flowTable, "**", "*.parquet")
+// lakeViewSQL defines a lake table as a temporary view over its Parquet
+// files. It is temporary so that it can be made on read-only connections
+// and always points at this lake's absolute path.
+func (s *Store) lakeViewSQL(table string) string {
+	cols := FlowColumns()
+	if table == rollupTable {
+		cols = RollupColumns()
+	}
+	glob := filepath.Join(s.lakeDir, table, "**", "*.parquet")
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW %s AS SELECT %s FROM read_parquet('%s', hive_partitioning = false)`,
-		flowTable, strings.Join(FlowColumns(), ", "), sqlQuote(glob))
+		table, strings.Join(cols, ", "), sqlQuote(glob))
 }

@@ -9,6 +9,7 @@
 //	<PATH without .duckdb>.lake/
 //	  flow_logs/_schema.parquet        zero rows, every column: fixes the view's types
 //	  flow_logs/date=YYYY-MM-DD/*.parquet  raw flow records, one folder per UTC day
+//	  flow_rollup_hourly/...           the hourly rollup, laid out the same way
 //	  staging/<segment>/...            files written but not yet committed
 //
 // Raw records go to Parquet rather than DuckDB tables because parallel
@@ -56,6 +57,11 @@ type Store struct {
 
 	configOnce sync.Once
 	configErr  error
+
+	// addrs is the direction rule's memory (interface_addresses), loaded
+	// at open and kept current by Commit.
+	addrMu sync.RWMutex
+	addrs  AddressCounts
 }
 
 // ErrLocked is returned when another process holds the database.
@@ -84,10 +90,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("%w at %s (run gumshoe ingest first)", ErrNoDatabase, path)
 		}
 	} else {
-		if err := os.MkdirAll(filepath.Join(s.lakeDir, flowTable), 0o755); err != nil {
-			return nil, fmt.Errorf("create lake %s: %w", s.lakeDir, err)
-		}
-		if err := s.ensureAnchor(); err != nil {
+		if err := s.ensureAnchors(); err != nil {
 			return nil, err
 		}
 	}
@@ -114,6 +117,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, err
 		}
 		if err := s.recoverLake(ctx); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+		if err := s.loadAddresses(ctx); err != nil {
 			s.db.Close()
 			return nil, err
 		}
@@ -174,8 +181,10 @@ func (s *Store) initConn(execer driver.ExecerContext, opts Options) error {
 	if s.configErr != nil {
 		return s.configErr
 	}
-	if _, err := execer.ExecContext(ctx, s.flowViewSQL(), nil); err != nil {
-		return fmt.Errorf("create flow_logs view: %w", err)
+	for _, table := range []string{flowTable, rollupTable} {
+		if _, err := execer.ExecContext(ctx, s.lakeViewSQL(table), nil); err != nil {
+			return fmt.Errorf("create %s view: %w", table, err)
+		}
 	}
 	return nil
 }

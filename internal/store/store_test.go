@@ -63,13 +63,14 @@ func commitRecords(t *testing.T, st *Store, id int64, recs []flowlog.Record) {
 	if err := fw.Write(id, recs); err != nil {
 		t.Fatal(err)
 	}
-	files, err := fw.Close()
+	files, ev, err := fw.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = st.Commit(context.Background(), Segment{
-		Objects: []ObjectRecord{{ID: id, URI: "/x/" + string(rune('a'+id)), LogType: "vpcflow", Records: int64(len(recs))}},
-		Files:   files,
+		Objects:  []ObjectRecord{{ID: id, URI: "/x/" + string(rune('a'+id)), LogType: "vpcflow", Records: int64(len(recs))}},
+		Files:    files,
+		Evidence: ev,
 	})
 	if err != nil {
 		t.Fatalf("Commit: %v", err)
@@ -207,7 +208,7 @@ func TestRecoveryDropsUncommittedFiles(t *testing.T) {
 	if err := fw.Write(2, recs); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fw.Close(); err != nil {
+	if _, _, err := fw.Close(); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

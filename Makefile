@@ -1,0 +1,44 @@
+# gumshoe — build, test and benchmark. `make help` lists the targets.
+
+GO      ?= go
+BIN     := bin/gumshoe
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: help build sample test fuzz bench bench-go bench-ingest clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## build bin/gumshoe
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/gumshoe
+
+sample: build ## ingest the sample flow logs in testdata/sample and query them
+	rm -rf sample.duckdb sample.lake
+	./$(BIN) ingest --db sample.duckdb testdata/sample
+	./$(BIN) query --db sample.duckdb "SELECT interface_id, srcaddr, dstaddr, dstport, protocol, action, sum(bytes) AS bytes, count(*) AS records FROM flow_logs WHERE log_status = 'OK' GROUP BY ALL ORDER BY bytes DESC LIMIT 10"
+	./$(BIN) query --db sample.duckdb "SELECT hour, interface_id, local_addr, local_port, remote_addr, remote_port, direction, action, bytes_in, bytes_out, flows FROM flow_rollup_hourly ORDER BY hour, interface_id LIMIT 10"
+
+test: ## vet and run every test (what CI runs)
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+FUZZTIME ?= 60s
+fuzz: ## run each fuzz target for FUZZTIME
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+bench: bench-go bench-ingest ## all benchmarks
+
+bench-go: ## decoder and store micro-benchmarks
+	$(GO) test -run='^$$' -bench=. -benchmem ./internal/...
+
+BENCH_RECORDS ?= 3000000
+bench-ingest: build ## durable ingest vs. DuckDB read_csv, v2 and v5, BENCH_RECORDS each
+	$(GO) run ./tools/ingestbench -gumshoe $(BIN) -records $(BENCH_RECORDS) -out docs/bench-ingest.md
+
+clean: ## remove build output and sample databases
+	rm -rf bin sample.duckdb sample.lake .bench

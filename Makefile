@@ -15,7 +15,7 @@ build: ## build bin/gumshoe
 
 sample: build ## ingest the sample flow logs in testdata/sample and query them
 	rm -rf sample.duckdb sample.lake
-	./$(BIN) ingest --db sample.duckdb testdata/sample
+	./$(BIN) ingest --db sample.duckdb testdata/sample/AWSLogs
 	./$(BIN) query --db sample.duckdb "SELECT interface_id, srcaddr, dstaddr, dstport, protocol, action, sum(bytes) AS bytes, count(*) AS records FROM flow_logs WHERE log_status = 'OK' GROUP BY ALL ORDER BY bytes DESC LIMIT 10"
 	./$(BIN) query --db sample.duckdb "SELECT hour, interface_id, local_addr, local_port, remote_addr, remote_port, direction, action, bytes_in, bytes_out, flows FROM flow_rollup_hourly ORDER BY hour, interface_id LIMIT 10"
 

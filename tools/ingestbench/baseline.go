@@ -88,7 +88,7 @@ func runBaseline(ctx context.Context, self, cache, dataDir string, st flowgen.St
 		return measurement{err: fmt.Errorf("baseline: %w", err)}
 	}
 	db := filepath.Join(dir, "b.duckdb")
-	out, _, rss, err := child(ctx, self, baselineChildFlag, absData, db)
+	out, u, err := child(ctx, self, baselineChildFlag, absData, db)
 	if err != nil {
 		return measurement{err: fmt.Errorf("baseline: %w", err)}
 	}
@@ -96,7 +96,7 @@ func runBaseline(ctx context.Context, self, cache, dataDir string, st flowgen.St
 	if err := json.Unmarshal(out, &res); err != nil {
 		return measurement{err: fmt.Errorf("baseline: decode child output %q: %w", out, err)}
 	}
-	m := measurement{seconds: res.Seconds, rssKiB: rss, rows: res.Rows, version: res.DuckDB}
+	m := measurement{seconds: res.Seconds, cpu: u.cpu.Seconds(), rssKiB: u.rssKiB, rows: res.Rows, version: res.DuckDB}
 	if res.Rows != int64(st.Records) {
 		m.err = fmt.Errorf("baseline: MISMATCH: DuckDB loaded %d rows, generated %d records", res.Rows, st.Records)
 		return m

@@ -36,11 +36,11 @@ func runGumshoe(ctx context.Context, bin, cache, dataDir string, st flowgen.Stat
 		return measurement{err: fmt.Errorf("gumshoe: %w", err)}
 	}
 	db := filepath.Join(dir, "g.duckdb")
-	out, elapsed, rss, err := child(ctx, bin, "ingest", "--db", db, "--json", absData)
+	out, u, err := child(ctx, bin, "ingest", "--db", db, "--json", absData)
 	if err != nil {
 		return measurement{err: fmt.Errorf("gumshoe: %w", err)}
 	}
-	m := measurement{seconds: elapsed.Seconds(), rssKiB: rss}
+	m := measurement{seconds: u.wall.Seconds(), cpu: u.cpu.Seconds(), rssKiB: u.rssKiB}
 
 	var sum ingestSummary
 	if err := json.NewDecoder(bytes.NewReader(out)).Decode(&sum); err != nil {
@@ -65,7 +65,7 @@ func runGumshoe(ctx context.Context, bin, cache, dataDir string, st flowgen.Stat
 	}
 
 	// Durable and queryable: a second process must see every row.
-	qout, _, _, err := child(ctx, bin, "query", "--db", db, "--format", "csv", "SELECT count(*) FROM flow_logs")
+	qout, _, err := child(ctx, bin, "query", "--db", db, "--format", "csv", "SELECT count(*) FROM flow_logs")
 	if err != nil {
 		m.err = fmt.Errorf("gumshoe: %w", err)
 		return m

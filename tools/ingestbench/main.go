@@ -91,6 +91,15 @@ func run(ctx context.Context, o options) (bool, error) {
 	if err := os.MkdirAll(o.cache, 0o755); err != nil {
 		return false, fmt.Errorf("create cache: %w", err)
 	}
+	// Scratch directories left by an interrupted run hold whole databases.
+	for _, pattern := range []string{"baseline-*", "gumshoe-*"} {
+		stale, _ := filepath.Glob(filepath.Join(o.cache, pattern))
+		for _, d := range stale {
+			if err := os.RemoveAll(d); err != nil {
+				return false, fmt.Errorf("remove stale scratch directory: %w", err)
+			}
+		}
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return false, fmt.Errorf("find own binary for the baseline child: %w", err)
@@ -226,6 +235,7 @@ func ensureData(cache, format string, records int) (string, flowgen.Stats, error
 // measurement is one run of one side.
 type measurement struct {
 	seconds  float64
+	cpu      float64 // seconds
 	rssKiB   int64
 	dbBytes  int64
 	rows     int64
@@ -240,6 +250,7 @@ type measurement struct {
 type side struct {
 	runs    int
 	seconds float64
+	cpu     float64 // the least CPU time of a run, steadier than wall time on a shared machine
 	rssKiB  int64
 	dbBytes int64
 	errs    []error
@@ -253,6 +264,9 @@ func (s *side) add(m measurement) {
 	if s.runs == 0 || m.seconds < s.seconds {
 		s.seconds = m.seconds
 	}
+	if s.runs == 0 || m.cpu < s.cpu {
+		s.cpu = m.cpu
+	}
 	s.rssKiB = max(s.rssKiB, m.rssKiB)
 	s.dbBytes = m.dbBytes
 	s.runs++
@@ -265,34 +279,41 @@ func logRun(format, name string, i, n int, st flowgen.Stats, m measurement) {
 		fmt.Fprintf(os.Stderr, "%s %-8s run %d/%d: FAILED: %v\n", format, name, i, n, m.err)
 		return
 	}
-	fmt.Fprintf(os.Stderr, "%s %-8s run %d/%d: %6.2fs  %s records/s  peak RSS %s MiB  %s B/record\n",
-		format, name, i, n, m.seconds, thousands(float64(st.Records)/m.seconds),
+	fmt.Fprintf(os.Stderr, "%s %-8s run %d/%d: %6.2fs (%6.2fs CPU)  %s records/s  peak RSS %s MiB  %s B/record\n",
+		format, name, i, n, m.seconds, m.cpu, thousands(float64(st.Records)/m.seconds),
 		thousands(float64(m.rssKiB)/1024), strconv.FormatFloat(float64(m.dbBytes)/float64(st.Records), 'f', 1, 64))
 }
 
-// child runs a command and returns its stdout, wall time and peak RSS. Its
-// stderr is kept for error messages only, so that progress output does not
-// garble the harness's.
-func child(ctx context.Context, name string, args ...string) ([]byte, time.Duration, int64, error) {
+// usage is what a finished child cost.
+type usage struct {
+	wall   time.Duration
+	cpu    time.Duration // user + system: less sensitive than wall time to a busy machine
+	rssKiB int64
+}
+
+// child runs a command and returns its stdout and usage. Its stderr is kept
+// for error messages only, so that progress output does not garble the
+// harness's.
+func child(ctx context.Context, name string, args ...string) ([]byte, usage, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	var stdout bytes.Buffer
 	stderr := &tailBuffer{max: 4 << 10}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	t0 := time.Now()
 	err := cmd.Run()
-	elapsed := time.Since(t0)
-	var rss int64
-	if cmd.ProcessState != nil {
-		rss = maxRSSKiB(cmd.ProcessState)
+	u := usage{wall: time.Since(t0)}
+	if ps := cmd.ProcessState; ps != nil {
+		u.cpu = ps.UserTime() + ps.SystemTime()
+		u.rssKiB = maxRSSKiB(ps)
 	}
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = "(no output on stderr)"
 		}
-		return stdout.Bytes(), elapsed, rss, fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, msg)
+		return stdout.Bytes(), u, fmt.Errorf("%s %s: %w\n%s", filepath.Base(name), strings.Join(args, " "), err, msg)
 	}
-	return stdout.Bytes(), elapsed, rss, nil
+	return stdout.Bytes(), u, nil
 }
 
 // tailBuffer keeps the last max bytes written to it.

@@ -25,6 +25,7 @@ type facts struct {
 	cpus   int
 	cpu    string
 	memory string
+	load   string
 	duckdb string
 }
 
@@ -54,6 +55,12 @@ func machineFacts() facts {
 		}
 		file.Close()
 	}
+	// Others' work on a shared machine skews wall times; say so.
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if fs := strings.Fields(string(b)); len(fs) >= 3 {
+			f.load = strings.Join(fs[:3], " ")
+		}
+	}
 	return f
 }
 
@@ -67,7 +74,11 @@ func renderReport(f facts, o options, rows []row) string {
 	if f.memory != "" {
 		fmt.Fprintf(&b, ", %s RAM", f.memory)
 	}
-	fmt.Fprintf(&b, ", %s/%s, %s\n", runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Fprintf(&b, ", %s/%s, %s", runtime.GOOS, runtime.GOARCH, runtime.Version())
+	if f.load != "" {
+		fmt.Fprintf(&b, ", load average %s at start", f.load)
+	}
+	b.WriteString("\n")
 	if f.duckdb != "" {
 		fmt.Fprintf(&b, "- DuckDB %s (baseline, via duckdb-go)\n", f.duckdb)
 	}
@@ -92,6 +103,12 @@ func renderReport(f facts, o options, rows []row) string {
 			float64(r.stats.Bytes)/1e6)
 	}
 	var notes []string
+	for _, r := range rows {
+		if r.baseline.ok() || r.gumshoe.ok() {
+			notes = append(notes, fmt.Sprintf("- %s CPU time (user+sys, least of the runs): baseline %s, gumshoe %s",
+				r.format, cpuSeconds(r.baseline), cpuSeconds(r.gumshoe)))
+		}
+	}
 	for _, r := range rows {
 		for _, s := range []struct {
 			name string
@@ -123,6 +140,13 @@ func perRecord(s side, n float64) string {
 		return "—"
 	}
 	return strconv.FormatFloat(float64(s.dbBytes)/n, 'f', 1, 64)
+}
+
+func cpuSeconds(s side) string {
+	if !s.ok() {
+		return "—"
+	}
+	return strconv.FormatFloat(s.cpu, 'f', 1, 64) + " s"
 }
 
 func mib(s side) string {

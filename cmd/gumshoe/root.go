@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -13,8 +14,10 @@ import (
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
-	db      string
-	verbose bool
+	db         string
+	verbose    bool
+	cpuProfile string
+	memProfile string
 }
 
 func newRootCommand() *cobra.Command {
@@ -28,6 +31,21 @@ func newRootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.db, "db", "", "database file (default $GUMSHOE_DB, else ./gumshoe.duckdb)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log diagnostics to stderr")
+	root.PersistentFlags().StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
+	root.PersistentFlags().StringVar(&g.memProfile, "memprofile", "", "write a heap profile to this file on exit")
+	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().MarkHidden("memprofile")
+	var stopProfile func()
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		var err error
+		stopProfile, err = startProfiles(g.cpuProfile, g.memProfile)
+		return err
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if stopProfile != nil {
+			stopProfile()
+		}
+	}
 	root.AddCommand(
 		newIngestCommand(g),
 		newQueryCommand(g),
@@ -63,4 +81,33 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// startProfiles starts the profiles asked for; the returned function
+// stops them and writes the files.
+func startProfiles(cpu, mem string) (func(), error) {
+	var cpuFile *os.File
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		cpuFile = f
+	}
+	return func() {
+		if cpuFile != nil {
+			pprof.StopCPUProfile()
+			cpuFile.Close()
+		}
+		if mem != "" {
+			if f, err := os.Create(mem); err == nil {
+				pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}
+	}, nil
 }

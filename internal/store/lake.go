@@ -34,7 +34,7 @@ const (
 	rowsPerRowGroup = 122880
 	// maxOpenFiles bounds the day partitions a FlowWriter keeps open; each
 	// buffers up to one row group in memory.
-	maxOpenFiles = 4
+	maxOpenFiles = 2
 )
 
 func writerOptions() []parquet.WriterOption {

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -57,14 +59,14 @@ const noValue = -1
 
 // flowKey is a rollup key before direction is known: the record's own
 // source and destination. Direction is decided when the segment closes,
-// with the evidence of the whole segment.
+// with the evidence of the whole segment. Strings are interned IDs, so the
+// key hashes as plain memory and the map holds no pointers for the garbage
+// collector to scan.
 type flowKey struct {
-	hour                     int64
-	account, iface, instance string
-	src, dst                 string
-	srcPort, dstPort, proto  int32
-	action                   string
-	flowDir                  uint8 // 0 absent, 1 ingress, 2 egress, 3 other
+	hour                                       int64
+	account, iface, instance, src, dst, action uint32
+	srcPort, dstPort, proto                    int32
+	flowDir                                    uint8 // 0 absent, 1 ingress, 2 egress, 3 other
 }
 
 type flowAgg struct {
@@ -77,11 +79,11 @@ type flowAgg struct {
 // interface's address slots is kept. The interface's own address is in
 // every record, half the slots, so it is always kept.
 type heavyHitters struct {
-	addr  [4]string
+	addr  [4]uint32
 	count [4]int64
 }
 
-func (h *heavyHitters) add(a string) {
+func (h *heavyHitters) add(a uint32) {
 	empty := -1
 	for i := range h.addr {
 		if h.count[i] > 0 && h.addr[i] == a {
@@ -101,34 +103,58 @@ func (h *heavyHitters) add(a string) {
 	}
 }
 
+// interned caches the last value of one field: consecutive records nearly
+// always share their account, interface, instance and action.
+type interned struct {
+	s  string
+	id uint32
+}
+
 // rollupBuilder aggregates one segment's records by hour and flow key.
 type rollupBuilder struct {
-	flows   map[flowKey]*flowAgg
-	aggs    []flowAgg // allocated in chunks
-	strings map[string]string
-	hitters map[string]*heavyHitters
+	flows   map[flowKey]int32 // index into aggs
+	aggs    []flowAgg
+	ids     map[string]uint32 // interned strings; ID 0 is NULL
+	strs    []string
+	last    [4]interned
+	hitters map[uint32]*heavyHitters
+	lastH   *heavyHitters
+	lastHID uint32
 }
 
 func newRollupBuilder() *rollupBuilder {
 	return &rollupBuilder{
-		flows:   make(map[flowKey]*flowAgg, 1<<14),
-		strings: make(map[string]string, 1<<12),
-		hitters: make(map[string]*heavyHitters, 1<<8),
+		flows:   make(map[flowKey]int32, 1<<14),
+		ids:     make(map[string]uint32, 1<<12),
+		strs:    []string{""},
+		hitters: make(map[uint32]*heavyHitters, 1<<8),
 	}
 }
 
-// intern returns b as a string shared with earlier equal values, so that
-// the many records of one interface or peer share one allocation.
-func (rb *rollupBuilder) intern(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if s, ok := rb.strings[string(b)]; ok {
-		return s
+// intern returns the ID of b, adding it when new.
+func (rb *rollupBuilder) intern(b []byte) uint32 {
+	if id, ok := rb.ids[string(b)]; ok {
+		return id
 	}
 	s := string(b)
-	rb.strings[s] = s
-	return s
+	id := uint32(len(rb.strs))
+	rb.strs = append(rb.strs, s)
+	rb.ids[s] = id
+	return id
+}
+
+// internField interns field f of r through the one-value cache slot c.
+func (rb *rollupBuilder) internField(r *flowlog.Record, f flowlog.Field, c int) uint32 {
+	if !r.Has(f) {
+		return 0
+	}
+	b := r.Str[f]
+	if l := &rb.last[c]; l.id != 0 && string(b) == l.s {
+		return l.id
+	}
+	id := rb.intern(b)
+	rb.last[c] = interned{s: rb.strs[id], id: id}
+	return id
 }
 
 func int32Of(r *flowlog.Record, f flowlog.Field) int32 {
@@ -148,20 +174,21 @@ func (rb *rollupBuilder) add(r *flowlog.Record) {
 		return
 	}
 	start := r.Int[flowlog.Start]
+	hour := start - start%3600
+	if start < 0 && start%3600 != 0 {
+		hour -= 3600
+	}
 	k := flowKey{
-		hour:     start - start%3600,
-		account:  rb.intern(r.Str[flowlog.AccountID]),
-		iface:    rb.intern(r.Str[flowlog.InterfaceID]),
-		instance: rb.intern(r.Str[flowlog.InstanceID]),
+		hour:     hour,
+		account:  rb.internField(r, flowlog.AccountID, 0),
+		iface:    rb.internField(r, flowlog.InterfaceID, 1),
+		instance: rb.internField(r, flowlog.InstanceID, 2),
+		action:   rb.internField(r, flowlog.Action, 3),
 		src:      rb.intern(r.Str[flowlog.SrcAddr]),
 		dst:      rb.intern(r.Str[flowlog.DstAddr]),
 		srcPort:  int32Of(r, flowlog.SrcPort),
 		dstPort:  int32Of(r, flowlog.DstPort),
 		proto:    int32Of(r, flowlog.Protocol),
-		action:   rb.intern(r.Str[flowlog.Action]),
-	}
-	if start < 0 && start%3600 != 0 {
-		k.hour -= 3600
 	}
 	if r.Has(flowlog.FlowDirection) {
 		switch string(r.Str[flowlog.FlowDirection]) {
@@ -173,27 +200,17 @@ func (rb *rollupBuilder) add(r *flowlog.Record) {
 			k.flowDir = 3
 		}
 	}
-	if !r.Has(flowlog.AccountID) {
-		k.account = ""
+	end := start
+	if r.Has(flowlog.End) {
+		end = r.Int[flowlog.End]
 	}
-	if !r.Has(flowlog.InterfaceID) {
-		k.iface = ""
+	i, ok := rb.flows[k]
+	if !ok {
+		i = int32(len(rb.aggs))
+		rb.aggs = append(rb.aggs, flowAgg{first: start, last: end})
+		rb.flows[k] = i
 	}
-	if !r.Has(flowlog.InstanceID) {
-		k.instance = ""
-	}
-	if !r.Has(flowlog.Action) {
-		k.action = ""
-	}
-	a := rb.flows[k]
-	if a == nil {
-		if len(rb.aggs) == cap(rb.aggs) {
-			rb.aggs = make([]flowAgg, 0, 4096)
-		}
-		rb.aggs = append(rb.aggs, flowAgg{first: start, last: start})
-		a = &rb.aggs[len(rb.aggs)-1]
-		rb.flows[k] = a
-	}
+	a := &rb.aggs[i]
 	a.flows++
 	if r.Has(flowlog.Bytes) {
 		a.bytes += r.Int[flowlog.Bytes]
@@ -202,16 +219,16 @@ func (rb *rollupBuilder) add(r *flowlog.Record) {
 		a.packets += r.Int[flowlog.Packets]
 	}
 	a.first = min(a.first, start)
-	end := start
-	if r.Has(flowlog.End) {
-		end = r.Int[flowlog.End]
-	}
 	a.last = max(a.last, end)
-	if k.iface != "" && k.flowDir == 0 {
-		h := rb.hitters[k.iface]
-		if h == nil {
-			h = &heavyHitters{}
-			rb.hitters[k.iface] = h
+	if k.iface != 0 && k.flowDir == 0 {
+		h := rb.lastH
+		if h == nil || rb.lastHID != k.iface {
+			h = rb.hitters[k.iface]
+			if h == nil {
+				h = &heavyHitters{}
+				rb.hitters[k.iface] = h
+			}
+			rb.lastH, rb.lastHID = h, k.iface
 		}
 		h.add(k.src)
 		h.add(k.dst)
@@ -219,7 +236,7 @@ func (rb *rollupBuilder) add(r *flowlog.Record) {
 }
 
 // size returns the number of distinct keys, which bounds the builder's
-// memory.
+// memory (about 100 bytes a key).
 func (rb *rollupBuilder) size() int { return len(rb.flows) }
 
 // AddressCounts is the direction rule's memory: per interface, records
@@ -233,25 +250,78 @@ func (rb *rollupBuilder) evidence() AddressCounts {
 		m := make(map[string]int64, 4)
 		for i, a := range h.addr {
 			if h.count[i] > 0 {
-				m[a] = h.count[i]
+				m[rb.strs[a]] = h.count[i]
 			}
 		}
-		ev[iface] = m
+		ev[rb.strs[iface]] = m
 	}
 	return ev
 }
 
-// direction applies the rule documented in docs/schema.md.
-func direction(k *flowKey, known AddressCounts, segment AddressCounts) string {
+// addrCount is one address's weight as an interface's own.
+type addrCount struct {
+	addr uint32
+	n    int64
+}
+
+// directions decides rollup directions with the rule documented in
+// docs/schema.md, from what earlier segments taught (known) and this
+// segment's own evidence.
+type directions struct {
+	rb    *rollupBuilder
+	known AddressCounts
+	cache map[uint32][]addrCount
+}
+
+func (d *directions) counts(iface uint32) []addrCount {
+	if c, ok := d.cache[iface]; ok {
+		return c
+	}
+	var c []addrCount
+	add := func(addr string, n int64) {
+		id, ok := d.rb.ids[addr]
+		if !ok {
+			return // not in this segment: no row refers to it
+		}
+		for i := range c {
+			if c[i].addr == id {
+				c[i].n += n
+				return
+			}
+		}
+		c = append(c, addrCount{id, n})
+	}
+	for addr, n := range d.known[d.rb.strs[iface]] {
+		add(addr, n)
+	}
+	if h := d.rb.hitters[iface]; h != nil {
+		for i, a := range h.addr {
+			if h.count[i] > 0 {
+				add(d.rb.strs[a], h.count[i])
+			}
+		}
+	}
+	d.cache[iface] = c
+	return c
+}
+
+func (d *directions) of(k *flowKey) string {
 	switch k.flowDir {
 	case 1:
 		return "inbound"
 	case 2:
 		return "outbound"
 	}
-	if k.iface != "" {
-		src := known[k.iface][k.src] + segment[k.iface][k.src]
-		dst := known[k.iface][k.dst] + segment[k.iface][k.dst]
+	if k.iface != 0 {
+		var src, dst int64
+		for _, c := range d.counts(k.iface) {
+			switch c.addr {
+			case k.src:
+				src = c.n
+			case k.dst:
+				dst = c.n
+			}
+		}
 		switch {
 		case src > dst:
 			return "outbound"
@@ -259,7 +329,7 @@ func direction(k *flowKey, known AddressCounts, segment AddressCounts) string {
 			return "inbound"
 		}
 	}
-	sp, dp := isPrivate(k.src), isPrivate(k.dst)
+	sp, dp := isPrivate(d.rb.strs[k.src]), isPrivate(d.rb.strs[k.dst])
 	switch {
 	case sp && !dp:
 		return "outbound"
@@ -270,8 +340,7 @@ func direction(k *flowKey, known AddressCounts, segment AddressCounts) string {
 }
 
 // setPointers points the row's nullable integer fields at its own ports
-// array. It runs after sorting: the pointers must refer to the row's final
-// place in the slice.
+// array, once the row is at its final place in the slice.
 func (row *rollupRow) setPointers() {
 	ptr := func(i int) *int32 {
 		if row.ports[i] == noValue {
@@ -283,87 +352,151 @@ func (row *rollupRow) setPointers() {
 }
 
 // write turns the segment's aggregates into rollup rows, deciding each
-// one's direction, and writes them to staged Parquet files, one per day.
+// one's direction, and writes them to staged Parquet files, one per day,
+// sorted by hour and interface so that row group statistics let DuckDB
+// skip what an entity's query does not need.
 func (rb *rollupBuilder) write(dir, token string, known AddressCounts) ([]StagedFile, error) {
 	if len(rb.flows) == 0 {
 		return nil, nil
 	}
-	seg := rb.evidence()
-	rows := make([]rollupRow, 0, len(rb.flows))
-	for k, a := range rb.flows {
-		row := rollupRow{
-			Hour: k.hour * 1e6, AccountID: k.account, InterfaceID: k.iface, InstanceID: k.instance,
-			Action: k.action, Flows: a.flows, FirstSeen: a.first * 1e6, LastSeen: a.last * 1e6,
+	type keyed struct {
+		k flowKey
+		i int32
+	}
+	keys := make([]keyed, 0, len(rb.flows))
+	for k, i := range rb.flows {
+		keys = append(keys, keyed{k, i})
+	}
+	// Rank interfaces by name once, so that sorting compares integers.
+	ifaces := make([]uint32, 0, len(rb.hitters))
+	seen := map[uint32]bool{}
+	for _, k := range keys {
+		if !seen[k.k.iface] {
+			seen[k.k.iface] = true
+			ifaces = append(ifaces, k.k.iface)
 		}
-		row.Direction = direction(&k, known, seg)
+	}
+	slices.SortFunc(ifaces, func(a, b uint32) int { return strings.Compare(rb.strs[a], rb.strs[b]) })
+	rank := make(map[uint32]int, len(ifaces))
+	for i, id := range ifaces {
+		rank[id] = i
+	}
+	slices.SortFunc(keys, func(a, b keyed) int {
+		if a.k.hour != b.k.hour {
+			return cmp.Compare(a.k.hour, b.k.hour)
+		}
+		return cmp.Compare(rank[a.k.iface], rank[b.k.iface])
+	})
+	dirs := &directions{rb: rb, known: known, cache: map[uint32][]addrCount{}}
+	var files []StagedFile
+	const chunk = 1 << 16
+	rows := make([]rollupRow, 0, min(len(keys), chunk))
+	var cur *rollupFile
+	for _, kk := range keys {
+		k, a := &kk.k, &rb.aggs[kk.i]
+		day := floorDiv(k.hour, 86400)
+		if cur == nil || cur.day != day || len(rows) == cap(rows) {
+			if err := cur.add(rows); err != nil {
+				return nil, err
+			}
+			rows = rows[:0]
+			if cur == nil || cur.day != day {
+				if cur != nil {
+					sf, err := cur.close()
+					if err != nil {
+						return nil, err
+					}
+					files = append(files, sf)
+				}
+				var err error
+				if cur, err = newRollupFile(dir, token, day); err != nil {
+					return nil, err
+				}
+			}
+		}
+		row := rollupRow{
+			Hour: k.hour * 1e6, AccountID: rb.strs[k.account], InterfaceID: rb.strs[k.iface],
+			InstanceID: rb.strs[k.instance], Action: rb.strs[k.action],
+			Flows: a.flows, FirstSeen: a.first * 1e6, LastSeen: a.last * 1e6,
+			Direction: dirs.of(k),
+		}
 		if row.Direction == "inbound" {
-			row.LocalAddr, row.RemoteAddr = k.dst, k.src
+			row.LocalAddr, row.RemoteAddr = rb.strs[k.dst], rb.strs[k.src]
 			row.ports = [3]int32{k.dstPort, k.srcPort, k.proto}
 			row.BytesIn, row.PacketsIn = a.bytes, a.packets
 		} else {
-			row.LocalAddr, row.RemoteAddr = k.src, k.dst
+			row.LocalAddr, row.RemoteAddr = rb.strs[k.src], rb.strs[k.dst]
 			row.ports = [3]int32{k.srcPort, k.dstPort, k.proto}
 			row.BytesOut, row.PacketsOut = a.bytes, a.packets
 		}
 		rows = append(rows, row)
+		rows[len(rows)-1].setPointers()
 	}
-	// Sorted by hour and interface, so that row group statistics let
-	// DuckDB skip what an entity's query does not need.
-	sort.Slice(rows, func(i, j int) bool {
-		if rows[i].Hour != rows[j].Hour {
-			return rows[i].Hour < rows[j].Hour
-		}
-		return rows[i].InterfaceID < rows[j].InterfaceID
-	})
-	for i := range rows {
-		rows[i].setPointers()
+	if err := cur.add(rows); err != nil {
+		return nil, err
 	}
-	var files []StagedFile
-	for len(rows) > 0 {
-		day := rows[0].Hour / 1e6 / 86400
-		if rows[0].Hour < 0 {
-			day = (rows[0].Hour/1e6 - 86399) / 86400
-		}
-		n := 1
-		for n < len(rows) && rows[n].Hour < (day+1)*86400*1e6 {
-			n++
-		}
-		sf, err := writeRollupFile(dir, token, day, rows[:n])
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, sf)
-		rows = rows[n:]
+	sf, err := cur.close()
+	if err != nil {
+		return nil, err
 	}
-	return files, nil
+	return append(files, sf), nil
 }
 
-func writeRollupFile(dir, token string, day int64, rows []rollupRow) (StagedFile, error) {
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// rollupFile is one staged rollup file being written.
+type rollupFile struct {
+	day int64
+	f   *os.File
+	w   *parquet.GenericWriter[rollupRow]
+	sf  StagedFile
+}
+
+func newRollupFile(dir, token string, day int64) (*rollupFile, error) {
 	rel := filepath.Join(rollupTable, "date="+dayName(day), token+".parquet")
 	staged := filepath.Join(dir, rel)
-	sf := StagedFile{Table: rollupTable, Staged: staged, Final: rel, Records: int64(len(rows))}
 	if err := os.MkdirAll(filepath.Dir(staged), 0o755); err != nil {
-		return sf, fmt.Errorf("create %s: %w", filepath.Dir(staged), err)
+		return nil, fmt.Errorf("create %s: %w", filepath.Dir(staged), err)
 	}
 	f, err := os.Create(staged)
 	if err != nil {
-		return sf, fmt.Errorf("create %s: %w", staged, err)
+		return nil, fmt.Errorf("create %s: %w", staged, err)
 	}
-	defer f.Close()
-	w := parquet.NewGenericWriter[rollupRow](f, writerOptions()...)
-	if _, err := w.Write(rows); err != nil {
-		return sf, fmt.Errorf("write %s: %w", staged, err)
+	return &rollupFile{day: day, f: f, w: parquet.NewGenericWriter[rollupRow](f, writerOptions()...),
+		sf: StagedFile{Table: rollupTable, Staged: staged, Final: rel}}, nil
+}
+
+func (rf *rollupFile) add(rows []rollupRow) error {
+	if rf == nil || len(rows) == 0 {
+		return nil
 	}
-	if err := w.Close(); err != nil {
-		return sf, fmt.Errorf("write %s: %w", staged, err)
+	if _, err := rf.w.Write(rows); err != nil {
+		rf.f.Close()
+		return fmt.Errorf("write %s: %w", rf.sf.Staged, err)
 	}
-	if err := f.Sync(); err != nil {
-		return sf, fmt.Errorf("sync %s: %w", staged, err)
+	rf.sf.Records += int64(len(rows))
+	return nil
+}
+
+func (rf *rollupFile) close() (StagedFile, error) {
+	if err := rf.w.Close(); err != nil {
+		rf.f.Close()
+		return rf.sf, fmt.Errorf("write %s: %w", rf.sf.Staged, err)
 	}
-	if st, err := f.Stat(); err == nil {
-		sf.Bytes = st.Size()
+	if err := rf.f.Sync(); err != nil {
+		rf.f.Close()
+		return rf.sf, fmt.Errorf("sync %s: %w", rf.sf.Staged, err)
 	}
-	return sf, f.Close()
+	if st, err := rf.f.Stat(); err == nil {
+		rf.sf.Bytes = st.Size()
+	}
+	return rf.sf, rf.f.Close()
 }
 
 // isPrivate reports whether an address is private, shared, loopback or

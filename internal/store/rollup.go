@@ -268,13 +268,19 @@ type addrCount struct {
 // docs/schema.md, from what earlier segments taught (known) and this
 // segment's own evidence.
 type directions struct {
-	rb    *rollupBuilder
-	known AddressCounts
-	cache map[uint32][]addrCount
+	rb        *rollupBuilder
+	known     AddressCounts
+	cache     map[uint32][]addrCount
+	lastIface uint32
+	last      []addrCount
 }
 
 func (d *directions) counts(iface uint32) []addrCount {
+	if iface == d.lastIface && d.last != nil {
+		return d.last
+	}
 	if c, ok := d.cache[iface]; ok {
+		d.lastIface, d.last = iface, c
 		return c
 	}
 	var c []addrCount
@@ -301,7 +307,11 @@ func (d *directions) counts(iface uint32) []addrCount {
 			}
 		}
 	}
+	if c == nil {
+		c = []addrCount{}
+	}
 	d.cache[iface] = c
+	d.lastIface, d.last = iface, c
 	return c
 }
 
@@ -359,34 +369,30 @@ func (rb *rollupBuilder) write(dir, token string, known AddressCounts) ([]Staged
 	if len(rb.flows) == 0 {
 		return nil, nil
 	}
-	type keyed struct {
-		k flowKey
-		i int32
-	}
-	keys := make([]keyed, 0, len(rb.flows))
-	for k, i := range rb.flows {
-		keys = append(keys, keyed{k, i})
-	}
 	// Rank interfaces by name once, so that sorting compares integers.
-	ifaces := make([]uint32, 0, len(rb.hitters))
-	seen := map[uint32]bool{}
-	for _, k := range keys {
-		if !seen[k.k.iface] {
-			seen[k.k.iface] = true
-			ifaces = append(ifaces, k.k.iface)
-		}
+	rank := map[uint32]int64{}
+	for k := range rb.flows {
+		rank[k.iface] = 0
+	}
+	ifaces := make([]uint32, 0, len(rank))
+	for id := range rank {
+		ifaces = append(ifaces, id)
 	}
 	slices.SortFunc(ifaces, func(a, b uint32) int { return strings.Compare(rb.strs[a], rb.strs[b]) })
-	rank := make(map[uint32]int, len(ifaces))
 	for i, id := range ifaces {
-		rank[id] = i
+		rank[id] = int64(i)
 	}
-	slices.SortFunc(keys, func(a, b keyed) int {
-		if a.k.hour != b.k.hour {
-			return cmp.Compare(a.k.hour, b.k.hour)
-		}
-		return cmp.Compare(rank[a.k.iface], rank[b.k.iface])
-	})
+	type keyed struct {
+		order int64 // hour, then interface rank
+		k     flowKey
+		i     int32
+	}
+	keys := make([]keyed, 0, len(rb.flows))
+	n := int64(len(ifaces))
+	for k, i := range rb.flows {
+		keys = append(keys, keyed{floorDiv(k.hour, 3600)*n + rank[k.iface], k, i})
+	}
+	slices.SortFunc(keys, func(a, b keyed) int { return cmp.Compare(a.order, b.order) })
 	dirs := &directions{rb: rb, known: known, cache: map[uint32][]addrCount{}}
 	var files []StagedFile
 	const chunk = 1 << 16

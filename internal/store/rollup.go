@@ -131,6 +131,18 @@ func newRollupBuilder() *rollupBuilder {
 	}
 }
 
+// reset empties the builder for another segment, keeping its memory.
+func (rb *rollupBuilder) reset() {
+	clear(rb.flows)
+	rb.aggs = rb.aggs[:0]
+	clear(rb.ids)
+	clear(rb.strs)
+	rb.strs = rb.strs[:1]
+	rb.last = [4]interned{}
+	clear(rb.hitters)
+	rb.lastH, rb.lastHID = nil, 0
+}
+
 // intern returns the ID of b, adding it when new.
 func (rb *rollupBuilder) intern(b []byte) uint32 {
 	if id, ok := rb.ids[string(b)]; ok {

@@ -112,6 +112,8 @@ func (s *Store) lakeViewSQL(table string) string {
 		cols = RollupColumns()
 	}
 	glob := filepath.Join(s.lakeDir, table, "**", "*.parquet")
-	return fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW %s AS SELECT %s FROM read_parquet('%s', hive_partitioning = false)`,
+	// union_by_name: flow files hold only the columns of their format's
+	// shape (see rowShape); the anchor file brings every column's type.
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW %s AS SELECT %s FROM read_parquet('%s', hive_partitioning = false, union_by_name = true)`,
 		table, strings.Join(cols, ", "), sqlQuote(glob))
 }

@@ -62,6 +62,10 @@ type Store struct {
 	// at open and kept current by Commit.
 	addrMu sync.RWMutex
 	addrs  AddressCounts
+
+	// rollups recycles rollup builders between segments: their maps keep
+	// their buckets, so a new segment does not grow them from scratch.
+	rollups sync.Pool
 }
 
 // ErrLocked is returned when another process holds the database.

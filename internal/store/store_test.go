@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
 )
 
@@ -239,5 +241,55 @@ func TestSecondWriterGetsClearError(t *testing.T) {
 	_, err = Open(context.Background(), filepath.Join(t.TempDir(), "missing.duckdb"), Options{ReadOnly: true})
 	if !errors.Is(err, ErrNoDatabase) {
 		t.Errorf("Open(missing, read-only) = %v; want ErrNoDatabase", err)
+	}
+}
+
+// TestFlowRowsMatchFields fails when flowrow_gen.go is stale: rerun
+// python3 internal/store/gen_flowrow.py.
+func TestFlowRowsMatchFields(t *testing.T) {
+	check := func(name string, schemaCols []string, maxVersion int) {
+		t.Helper()
+		var want []string
+		for _, f := range flowlog.Fields() {
+			if f.Info().Version <= maxVersion {
+				want = append(want, f.Info().Column)
+			}
+		}
+		want = append(want, "object_id", "object_line")
+		if strings.Join(schemaCols, ",") != strings.Join(want, ",") {
+			t.Errorf("%s columns = %v; want %v", name, schemaCols, want)
+		}
+	}
+	cols := func(s *parquet.Schema) []string {
+		var out []string
+		for _, f := range s.Fields() {
+			out = append(out, f.Name())
+		}
+		return out
+	}
+	check("flowRowV2", cols(parquet.SchemaOf(flowRowV2{})), 2)
+	check("flowRowV5", cols(parquet.SchemaOf(flowRowV5{})), 5)
+	check("flowRow", cols(parquet.SchemaOf(flowRow{})), 99)
+	if got := strings.Join(cols(parquet.SchemaOf(flowRow{})), ","); got != strings.Join(FlowColumns(), ",") {
+		t.Errorf("flowRow columns %v differ from FlowColumns %v", got, FlowColumns())
+	}
+}
+
+// TestMixedShapesReadAsOneTable ingests default, v5 and v8 records and
+// reads them back through one view.
+func TestMixedShapesReadAsOneTable(t *testing.T) {
+	st := openTest(t)
+	commitRecords(t, st, 1, decodeLines(t, sampleV2))
+	v5 := decodeLines(t, "version srcaddr dstaddr srcport dstport protocol start end type packets bytes account-id vpc-id subnet-id instance-id interface-id region az-id sublocation-type sublocation-id action tcp-flags pkt-srcaddr pkt-dstaddr pkt-src-aws-service pkt-dst-aws-service traffic-path flow-direction log-status\n"+
+		"5 10.0.0.71 52.95.128.179 34210 80 6 1616729292 1616729349 IPv4 7 471 123456789012 vpc-abcdefab012345678 subnet-aaaaaaaa012345678 i-0c50d5961bcb2d47b eni-1235b8ca123456789 ap-southeast-2 apse2-az3 - - ACCEPT 3 10.0.0.71 52.95.128.179 - S3 8 egress OK\n")
+	commitRecords(t, st, 2, v5)
+	v8 := decodeLines(t, "version srcaddr dstaddr action reject-reason ecs-cluster-name start\n8 10.0.0.1 10.0.0.2 REJECT BPA prod 1616729292\n")
+	commitRecords(t, st, 3, v8)
+	row := queryOne(t, st, `SELECT count(*), count(traffic_path), count(reject_reason), max(ecs_cluster_name), sum(bytes)::BIGINT, count(vpc_id) FROM flow_logs`)
+	want := []any{int64(7), int64(1), int64(1), "prod", int64(4249 + 4249 + 336 + 336 + 471), int64(1)}
+	for i := range want {
+		if row[i] != want[i] {
+			t.Errorf("column %d = %#v; want %#v", i, row[i], want[i])
+		}
 	}
 }

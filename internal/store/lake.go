@@ -56,7 +56,10 @@ func (s *Store) ensureAnchors() error {
 	if err := writeAnchor[flowRow](filepath.Join(s.lakeDir, flowTable, anchorName)); err != nil {
 		return err
 	}
-	return writeAnchor[rollupRow](filepath.Join(s.lakeDir, rollupTable, anchorName))
+	if err := writeAnchor[rollupRow](filepath.Join(s.lakeDir, rollupTable, anchorName)); err != nil {
+		return err
+	}
+	return writeAnchor[DNSRow](filepath.Join(s.lakeDir, dnsTable, anchorName))
 }
 
 func writeAnchor[T any](path string) error {
@@ -202,14 +205,19 @@ type FlowWriter struct {
 	closed bool
 }
 
+// newToken names a set of staged files uniquely.
+func newToken() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%d-%s", time.Now().UnixNano(), hex.EncodeToString(b[:]))
+}
+
 // NewFlowWriter starts a new set of staged files.
 func (s *Store) NewFlowWriter() (*FlowWriter, error) {
 	if s.readOnly {
 		return nil, errors.New("database is open read-only")
 	}
-	var b [6]byte
-	rand.Read(b[:])
-	token := fmt.Sprintf("%d-%s", time.Now().UnixNano(), hex.EncodeToString(b[:]))
+	token := newToken()
 	dir := filepath.Join(s.lakeDir, stagingDir, token)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create staging %s: %w", dir, err)

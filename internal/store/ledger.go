@@ -148,6 +148,12 @@ func (s *Store) Commit(ctx context.Context, seg Segment) error {
 		if f.Records == 0 {
 			continue
 		}
+		if !isLakeTable(f.Table) {
+			if _, err := loadIntoTable(ctx, tx, f); err != nil {
+				return err
+			}
+			continue
+		}
 		rel, err := filepath.Rel(s.lakeDir, f.Staged)
 		if err != nil {
 			return fmt.Errorf("commit: %w", err)
@@ -181,7 +187,7 @@ func (s *Store) Commit(ctx context.Context, seg Segment) error {
 	}
 	s.addrMu.Unlock()
 	for _, f := range seg.Files {
-		if f.Records == 0 {
+		if f.Records == 0 || !isLakeTable(f.Table) {
 			os.Remove(f.Staged)
 			continue
 		}
@@ -232,6 +238,15 @@ func nullString(s string) any {
 		return nil
 	}
 	return s
+}
+
+func isLakeTable(t string) bool {
+	for _, l := range lakeTables {
+		if l == t {
+			return true
+		}
+	}
+	return false
 }
 
 // loadAddresses reads the direction rule's memory.

@@ -58,6 +58,62 @@ CREATE MACRO is_private_address(a) AS
 	OR (a LIKE '100.%' AND TRY_CAST(split_part(a, '.', 2) AS INTEGER) BETWEEN 64 AND 127)
 	OR regexp_matches(lower(a), '^f[cd][0-9a-f]{2}:') OR regexp_matches(lower(a), '^fe[89ab][0-9a-f]:');
 `,
+	// 2: CloudTrail events and findings.
+	`
+CREATE TABLE cloudtrail_events (
+	event_id             VARCHAR NOT NULL,
+	event_time           TIMESTAMP NOT NULL,
+	event_source         VARCHAR,
+	event_name           VARCHAR,
+	aws_region           VARCHAR,
+	source_ip            VARCHAR,
+	user_agent           VARCHAR,
+	user_type            VARCHAR,
+	user_arn             VARCHAR,
+	principal_id         VARCHAR,
+	account_id           VARCHAR,
+	access_key_id        VARCHAR,
+	user_name            VARCHAR,
+	session_issuer_arn   VARCHAR,
+	error_code           VARCHAR,
+	error_message        VARCHAR,
+	read_only            BOOLEAN,
+	recipient_account_id VARCHAR,
+	resources            JSON,
+	raw                  JSON NOT NULL,
+	object_id            BIGINT NOT NULL,
+	object_record        INTEGER NOT NULL
+);
+CREATE TABLE findings (
+	id             VARCHAR PRIMARY KEY,
+	source         VARCHAR NOT NULL,
+	product        VARCHAR,
+	type           VARCHAR,
+	severity       DOUBLE NOT NULL,
+	severity_label VARCHAR,
+	title          VARCHAR,
+	description    VARCHAR,
+	account_id     VARCHAR,
+	region         VARCHAR,
+	resource_type  VARCHAR,
+	instance_id    VARCHAR,
+	access_key_id  VARCHAR,
+	principal      VARCHAR,
+	remote_ip      VARCHAR,
+	local_port     INTEGER,
+	remote_port    INTEGER,
+	domain         VARCHAR,
+	first_seen     TIMESTAMP,
+	last_seen      TIMESTAMP,
+	created_at     TIMESTAMP,
+	updated_at     TIMESTAMP,
+	count          BIGINT NOT NULL,
+	archived       BOOLEAN NOT NULL,
+	raw            JSON NOT NULL,
+	object_id      BIGINT NOT NULL,
+	object_record  INTEGER NOT NULL
+);
+`,
 }
 
 // migrate brings the schema up to date.
@@ -107,9 +163,14 @@ func FlowColumns() []string {
 // files. It is temporary so that it can be made on read-only connections
 // and always points at this lake's absolute path.
 func (s *Store) lakeViewSQL(table string) string {
-	cols := FlowColumns()
-	if table == rollupTable {
+	var cols []string
+	switch table {
+	case flowTable:
+		cols = FlowColumns()
+	case rollupTable:
 		cols = RollupColumns()
+	case dnsTable:
+		cols = columnsOf(DNSRow{})
 	}
 	glob := filepath.Join(s.lakeDir, table, "**", "*.parquet")
 	// union_by_name: flow files hold only the columns of their format's

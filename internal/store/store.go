@@ -68,6 +68,9 @@ type Store struct {
 	rollups sync.Pool
 }
 
+// lakeTables are the tables kept as Parquet in the lake.
+var lakeTables = []string{flowTable, rollupTable, dnsTable}
+
 // ErrLocked is returned when another process holds the database.
 var ErrLocked = errors.New("database is in use by another process")
 
@@ -185,7 +188,7 @@ func (s *Store) initConn(execer driver.ExecerContext, opts Options) error {
 	if s.configErr != nil {
 		return s.configErr
 	}
-	for _, table := range []string{flowTable, rollupTable} {
+	for _, table := range lakeTables {
 		if _, err := execer.ExecContext(ctx, s.lakeViewSQL(table), nil); err != nil {
 			return fmt.Errorf("create %s view: %w", table, err)
 		}

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -291,5 +293,75 @@ func TestMixedShapesReadAsOneTable(t *testing.T) {
 		if row[i] != want[i] {
 			t.Errorf("column %d = %#v; want %#v", i, row[i], want[i])
 		}
+	}
+}
+
+func commitRows(t *testing.T, st *Store, id int64, files ...StagedFile) {
+	t.Helper()
+	err := st.Commit(context.Background(), Segment{
+		Objects: []ObjectRecord{{ID: id, URI: fmt.Sprintf("/x/%d", id), LogType: "test", Records: 1}},
+		Files:   files,
+	})
+	if err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+}
+
+func TestCloudTrailDeduplicatesByEventID(t *testing.T) {
+	st := openTest(t)
+	t0 := time.Date(2025, 3, 6, 2, 30, 0, 0, time.UTC)
+	row := func(id string, sec int) CloudTrailRow {
+		return CloudTrailRow{EventID: id, EventTime: Micros(t0.Add(time.Duration(sec) * time.Second)), EventName: "GetCallerIdentity",
+			Raw: `{"eventID":"` + id + `"}`, ObjectRecord: int32(sec)}
+	}
+	for i, rows := range [][]CloudTrailRow{
+		{row("a", 1), row("b", 2), row("a", 1)}, // a duplicate within the object
+		{row("b", 2), row("c", 3)},              // b again in another object
+	} {
+		w, err := st.NewCloudTrailWriter()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(rows); err != nil {
+			t.Fatal(err)
+		}
+		sf, err := w.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		commitRows(t, st, int64(i+1), sf)
+	}
+	if got := queryOne(t, st, "SELECT count(*), count(DISTINCT event_id), string_agg(event_id, ',' ORDER BY event_id) FROM cloudtrail_events"); got[0] != int64(3) || got[2] != "a,b,c" {
+		t.Errorf("cloudtrail_events = %v; want a, b, c once each", got)
+	}
+}
+
+func TestFindingsKeepTheNewestVersion(t *testing.T) {
+	st := openTest(t)
+	t0 := time.Date(2025, 3, 6, 2, 30, 0, 0, time.UTC)
+	f := func(id string, count int64, upd int, title string) FindingRow {
+		return FindingRow{ID: id, Source: "guardduty", Severity: 5, Count: count, UpdatedAt: OptMicros(t0.Add(time.Duration(upd) * time.Hour)),
+			Title: title, Raw: `{}`}
+	}
+	for i, rows := range [][]FindingRow{
+		{f("x", 1, 0, "x1"), f("y", 3, 0, "y3")},
+		{f("x", 2, 1, "x2"), f("y", 2, 5, "y2-older-count")},
+		{f("x", 2, 0, "x2-stale"), f("z", 1, 0, "z1"), f("z", 1, 2, "z1-newer")},
+	} {
+		w, err := st.NewFindingWriter()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(rows); err != nil {
+			t.Fatal(err)
+		}
+		sf, err := w.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		commitRows(t, st, int64(i+1), sf)
+	}
+	if got := queryOne(t, st, "SELECT string_agg(id || '=' || title, ',' ORDER BY id) FROM findings"); got[0] != "x=x2,y=y3,z=z1-newer" {
+		t.Errorf("findings = %v; want x=x2,y=y3,z=z1-newer", got[0])
 	}
 }

@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// The tables of the JSON log families. CloudTrail events and findings live
+// in DuckDB tables, because they need deduplication (eventID) and
+// replacement (a finding updated later); DNS queries are append-only and as
+// numerous as flows, so they live in the lake like flows.
+const (
+	cloudtrailTable = "cloudtrail_events"
+	findingsTable   = "findings"
+	dnsTable        = "dns_queries"
+)
+
+// CloudTrailRow is one row of cloudtrail_events. Empty strings are NULL.
+type CloudTrailRow struct {
+	EventID            string `parquet:"event_id"`
+	EventTime          int64  `parquet:"event_time,timestamp(microsecond:local)"`
+	EventSource        string `parquet:"event_source,optional,dict"`
+	EventName          string `parquet:"event_name,optional,dict"`
+	AWSRegion          string `parquet:"aws_region,optional,dict"`
+	SourceIP           string `parquet:"source_ip,optional,dict"`
+	UserAgent          string `parquet:"user_agent,optional,dict"`
+	UserType           string `parquet:"user_type,optional,dict"`
+	UserARN            string `parquet:"user_arn,optional,dict"`
+	PrincipalID        string `parquet:"principal_id,optional,dict"`
+	AccountID          string `parquet:"account_id,optional,dict"`
+	AccessKeyID        string `parquet:"access_key_id,optional,dict"`
+	UserName           string `parquet:"user_name,optional,dict"`
+	SessionIssuerARN   string `parquet:"session_issuer_arn,optional,dict"`
+	ErrorCode          string `parquet:"error_code,optional,dict"`
+	ErrorMessage       string `parquet:"error_message,optional"`
+	ReadOnly           *bool  `parquet:"read_only,optional"`
+	RecipientAccountID string `parquet:"recipient_account_id,optional,dict"`
+	Resources          string `parquet:"resources,optional,json"`
+	Raw                string `parquet:"raw,json"`
+	ObjectID           int64  `parquet:"object_id"`
+	ObjectRecord       int32  `parquet:"object_record"`
+}
+
+// FindingRow is one row of findings. Empty strings are NULL.
+type FindingRow struct {
+	ID            string  `parquet:"id"`
+	Source        string  `parquet:"source,dict"`
+	Product       string  `parquet:"product,optional,dict"`
+	Type          string  `parquet:"type,optional,dict"`
+	Severity      float64 `parquet:"severity"`
+	SeverityLabel string  `parquet:"severity_label,optional,dict"`
+	Title         string  `parquet:"title,optional"`
+	Description   string  `parquet:"description,optional"`
+	AccountID     string  `parquet:"account_id,optional,dict"`
+	Region        string  `parquet:"region,optional,dict"`
+	ResourceType  string  `parquet:"resource_type,optional,dict"`
+	InstanceID    string  `parquet:"instance_id,optional"`
+	AccessKeyID   string  `parquet:"access_key_id,optional"`
+	Principal     string  `parquet:"principal,optional"`
+	RemoteIP      string  `parquet:"remote_ip,optional"`
+	LocalPort     *int32  `parquet:"local_port,optional"`
+	RemotePort    *int32  `parquet:"remote_port,optional"`
+	Domain        string  `parquet:"domain,optional"`
+	FirstSeen     *int64  `parquet:"first_seen,optional,timestamp(microsecond:local)"`
+	LastSeen      *int64  `parquet:"last_seen,optional,timestamp(microsecond:local)"`
+	CreatedAt     *int64  `parquet:"created_at,optional,timestamp(microsecond:local)"`
+	UpdatedAt     *int64  `parquet:"updated_at,optional,timestamp(microsecond:local)"`
+	Count         int64   `parquet:"count"`
+	Archived      bool    `parquet:"archived"`
+	Raw           string  `parquet:"raw,json"`
+	ObjectID      int64   `parquet:"object_id"`
+	ObjectRecord  int32   `parquet:"object_record"`
+}
+
+// DNSRow is one row of dns_queries. Empty strings are NULL.
+type DNSRow struct {
+	QueryTime            int64  `parquet:"query_time,timestamp(microsecond:local)"`
+	QueryName            string `parquet:"query_name,dict"`
+	QueryType            string `parquet:"query_type,optional,dict"`
+	QueryClass           string `parquet:"query_class,optional,dict"`
+	RCode                string `parquet:"rcode,optional,dict"`
+	Answers              string `parquet:"answers,optional,json"`
+	SrcAddr              string `parquet:"srcaddr,optional,dict"`
+	SrcPort              *int32 `parquet:"srcport,optional"`
+	Transport            string `parquet:"transport,optional,dict"`
+	InstanceID           string `parquet:"instance_id,optional,dict"`
+	ResolverEndpoint     string `parquet:"resolver_endpoint,optional,dict"`
+	VPCID                string `parquet:"vpc_id,optional,dict"`
+	FirewallAction       string `parquet:"firewall_action,optional,dict"`
+	FirewallRuleGroupID  string `parquet:"firewall_rule_group_id,optional,dict"`
+	FirewallDomainListID string `parquet:"firewall_domain_list_id,optional,dict"`
+	AccountID            string `parquet:"account_id,optional,dict"`
+	Region               string `parquet:"region,optional,dict"`
+	Version              string `parquet:"version,optional,dict"`
+	Raw                  string `parquet:"raw,json"`
+	ObjectID             int64  `parquet:"object_id"`
+	ObjectRecord         int32  `parquet:"object_record"`
+}
+
+// Micros converts a time to the microseconds the rows hold; the zero time
+// is NULL where a column is nullable.
+func Micros(t time.Time) int64 { return t.UnixMicro() }
+
+// OptMicros is Micros for nullable columns.
+func OptMicros(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	v := t.UnixMicro()
+	return &v
+}
+
+func columnsOf(v any) []string {
+	var cols []string
+	for _, f := range parquet.SchemaOf(v).Fields() {
+		cols = append(cols, f.Name())
+	}
+	return cols
+}
+
+// RowWriter stages rows of one table in a Parquet file until the segment
+// commits.
+type RowWriter[T any] struct {
+	table string
+	f     *os.File
+	w     *parquet.GenericWriter[T]
+	sf    StagedFile
+	done  bool
+}
+
+func newRowWriter[T any](s *Store, table, token string) (*RowWriter[T], error) {
+	if s.readOnly {
+		return nil, errors.New("database is open read-only")
+	}
+	// Partitioned by the day of ingest: one segment's rows span any days.
+	rel := filepath.Join(table, "ingested="+time.Now().UTC().Format(time.DateOnly), token+".parquet")
+	staged := filepath.Join(s.lakeDir, stagingDir, token, rel)
+	if err := os.MkdirAll(filepath.Dir(staged), 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", filepath.Dir(staged), err)
+	}
+	f, err := os.Create(staged)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", staged, err)
+	}
+	return &RowWriter[T]{table: table, f: f, w: parquet.NewGenericWriter[T](f, writerOptions()...),
+		sf: StagedFile{Table: table, Staged: staged, Final: rel}}, nil
+}
+
+// NewCloudTrailWriter stages cloudtrail_events rows.
+func (s *Store) NewCloudTrailWriter() (*RowWriter[CloudTrailRow], error) {
+	return newRowWriter[CloudTrailRow](s, cloudtrailTable, newToken())
+}
+
+// NewFindingWriter stages findings rows.
+func (s *Store) NewFindingWriter() (*RowWriter[FindingRow], error) {
+	return newRowWriter[FindingRow](s, findingsTable, newToken())
+}
+
+// NewDNSWriter stages dns_queries rows.
+func (s *Store) NewDNSWriter() (*RowWriter[DNSRow], error) {
+	return newRowWriter[DNSRow](s, dnsTable, newToken())
+}
+
+// Write appends rows.
+func (w *RowWriter[T]) Write(rows []T) error {
+	if _, err := w.w.Write(rows); err != nil {
+		return fmt.Errorf("write %s: %w", w.sf.Staged, err)
+	}
+	w.sf.Records += int64(len(rows))
+	return nil
+}
+
+// Records returns the rows written so far.
+func (w *RowWriter[T]) Records() int64 { return w.sf.Records }
+
+// Close finishes the file, ready to commit.
+func (w *RowWriter[T]) Close() (StagedFile, error) {
+	if w.done {
+		return w.sf, nil
+	}
+	w.done = true
+	if err := w.w.Close(); err != nil {
+		w.f.Close()
+		return w.sf, fmt.Errorf("write %s: %w", w.sf.Staged, err)
+	}
+	if err := w.f.Sync(); err != nil {
+		w.f.Close()
+		return w.sf, fmt.Errorf("sync %s: %w", w.sf.Staged, err)
+	}
+	if st, err := w.f.Stat(); err == nil {
+		w.sf.Bytes = st.Size()
+	}
+	return w.sf, w.f.Close()
+}
+
+// Abort discards the file.
+func (w *RowWriter[T]) Abort() {
+	if !w.done {
+		w.done = true
+		w.f.Close()
+	}
+	os.Remove(w.sf.Staged)
+}
+
+// loadIntoTable moves a staged file's rows into a DuckDB table within the
+// commit's transaction: CloudTrail events skip event IDs already stored
+// (duplicates of an event share its time, so only the staged time range is
+// searched), findings replace older versions of themselves. It returns the
+// rows added or changed.
+func loadIntoTable(ctx context.Context, tx *sql.Tx, f StagedFile) (int64, error) {
+	src := fmt.Sprintf("read_parquet('%s', hive_partitioning = false)", sqlQuote(f.Staged))
+	var q string
+	switch f.Table {
+	case cloudtrailTable:
+		q = fmt.Sprintf(`INSERT INTO cloudtrail_events BY NAME
+SELECT s.* FROM (SELECT * FROM %[1]s QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY object_record) = 1) s
+WHERE NOT EXISTS (
+	SELECT 1 FROM cloudtrail_events e
+	WHERE e.event_id = s.event_id
+	AND e.event_time BETWEEN (SELECT min(event_time) FROM %[1]s) AND (SELECT max(event_time) FROM %[1]s))`, src)
+	case findingsTable:
+		q = fmt.Sprintf(`INSERT INTO findings BY NAME
+SELECT * FROM %[1]s QUALIFY row_number() OVER (PARTITION BY id ORDER BY count DESC, updated_at DESC NULLS LAST, object_record DESC) = 1
+ON CONFLICT (id) DO UPDATE SET %[2]s
+WHERE excluded.count > findings.count
+	OR (excluded.count = findings.count AND coalesce(excluded.updated_at, TIMESTAMP '1970-01-01') > coalesce(findings.updated_at, TIMESTAMP '1970-01-01'))`,
+			src, updateAll(columnsOf(FindingRow{}), "id"))
+	default:
+		return 0, fmt.Errorf("no table loader for %s", f.Table)
+	}
+	res, err := tx.ExecContext(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("commit: load %s: %w", f.Table, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+func updateAll(cols []string, key string) string {
+	var out string
+	for _, c := range cols {
+		if c == key {
+			continue
+		}
+		if out != "" {
+			out += ", "
+		}
+		out += fmt.Sprintf("%s = excluded.%s", quoteIdent(c), quoteIdent(c))
+	}
+	return out
+}
+
+func quoteIdent(s string) string { return `"` + s + `"` }

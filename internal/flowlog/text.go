@@ -40,6 +40,7 @@ type TextDecoder struct {
 	readErr  error
 	line     int // number of the last line consumed
 	started  bool
+	content  bool // a non-blank line was seen; an object without one is ErrEmpty
 	format   Format
 	warnings []string
 	fields   [][]byte // scratch: the current line split into fields
@@ -69,7 +70,10 @@ func (d *TextDecoder) Warnings() []string { return d.warnings }
 // io.EOF once the input is exhausted and no record was decoded; any other
 // error is a *ParseError that ends decoding of the object (a read error such
 // as a truncated gzip stream, or an object that is not a flow log). Records
-// decoded before such an error are still in b.
+// decoded before such an error are still in b. An object with no line at
+// all, or only blank lines, is ErrEmpty rather than io.EOF, so that an empty
+// or wrongly decompressed object is noticed. A line longer than 1 MiB is
+// rejected like any bad line and decoding goes on after it.
 func (d *TextDecoder) Next(b *Batch) error {
 	b.Records = b.Records[:0]
 	b.Errors = b.Errors[:0]
@@ -82,6 +86,15 @@ func (d *TextDecoder) Next(b *Batch) error {
 			if err == errNeedRefill {
 				return nil // the buffer holds records that alias it
 			}
+			if perr, ok := err.(*ParseError); ok && errors.Is(perr.Err, ErrLineLength) {
+				d.content = true
+				b.Errors = append(b.Errors, perr)
+				continue
+			}
+			if err == io.EOF && !d.content {
+				d.content = true // report it once
+				return &ParseError{File: d.opts.File, Err: ErrEmpty}
+			}
 			if err == io.EOF && len(b.Records) > 0 {
 				return nil
 			}
@@ -90,6 +103,7 @@ func (d *TextDecoder) Next(b *Batch) error {
 		if line == nil {
 			continue
 		}
+		d.content = true
 		if !d.started {
 			d.started = true
 			isHeader, err := d.detectFormat(line)
@@ -190,15 +204,18 @@ func (d *TextDecoder) skipRestOfLine() error {
 	d.start, d.end = 0, 0
 	for {
 		n, err := d.r.Read(d.buf)
+		if err != nil {
+			// Keep the error even when this read also ends the long line.
+			d.eof = true
+			if err != io.EOF {
+				d.readErr = err
+			}
+		}
 		if i := bytes.IndexByte(d.buf[:n], '\n'); i >= 0 {
 			d.start, d.end = i+1, n
 			return nil
 		}
 		if err != nil {
-			d.eof = true
-			if err != io.EOF {
-				d.readErr = err
-			}
 			return nil
 		}
 	}
@@ -400,8 +417,9 @@ func validAddress(t []byte) bool {
 	if bytes.IndexByte(t, ':') < 0 {
 		return validIPv4(t)
 	}
-	_, err := netip.ParseAddr(string(t))
-	return err == nil
+	// netip accepts a zone ("fe80::1%eth0"); flow logs never carry one.
+	a, err := netip.ParseAddr(string(t))
+	return err == nil && a.Zone() == ""
 }
 
 func validIPv4(t []byte) bool {

@@ -18,19 +18,23 @@ import (
 func newIngestCommand(g *globalOptions) *cobra.Command {
 	var (
 		format  string
+		kind    string
 		strict  bool
 		asJSON  bool
 		workers int
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest [flags] SOURCE...",
-		Short: "Ingest VPC flow logs from files, folders or S3",
-		Long: `Ingest VPC Flow Logs into the database.
+		Short: "Ingest AWS logs from files, folders or S3",
+		Long: `Ingest AWS logs into the database: VPC Flow Logs, CloudTrail, GuardDuty and
+Security Hub findings, and Route 53 resolver query logs.
 
-SOURCE is a file, a folder (read recursively) or s3://bucket[/prefix]. Files may
-be gzipped text (with the header line AWS writes to S3, or headerless, as in
-CloudWatch Logs) or Parquet. S3 access uses your standard AWS configuration
-(profiles, environment keys, region, AWS_ENDPOINT_URL).
+SOURCE is a file, a folder (read recursively) or s3://bucket[/prefix]. The kind
+of each object is detected from its S3 key layout and its first bytes; --kind
+forces it. Files may be gzipped. Flow logs may be text (with the header line
+AWS writes to S3, or headerless, as in CloudWatch Logs) or Parquet. S3 access
+uses your standard AWS configuration (profiles, environment keys, region,
+AWS_ENDPOINT_URL).
 
 Objects already ingested are skipped. Bad lines are counted, reported and
 skipped; the good lines are kept. The exit status is non-zero only with
@@ -39,6 +43,13 @@ could be read at all.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := ingest.Config{Sources: args, Strict: strict, Workers: workers}
+			if kind != "" {
+				k, err := ingest.ParseKind(kind)
+				if err != nil {
+					return fmt.Errorf("--kind: %w", err)
+				}
+				cfg.Kind = k
+			}
 			if format != "" {
 				f, err := flowlog.ParseFormat(format)
 				if err != nil {
@@ -86,6 +97,7 @@ could be read at all.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "flow log format of headerless input, e.g. '${version} ${account-id} ...' (default: the AWS default format)")
+	cmd.Flags().StringVar(&kind, "kind", "", "log kind of every object: vpcflow, cloudtrail, findings or dns (default: detect)")
 	cmd.Flags().BoolVar(&strict, "strict", false, "reject a whole object when any of its lines is bad, and exit non-zero")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	cmd.Flags().IntVar(&workers, "workers", 0, "objects decoded at once (default: one per core)")
@@ -123,6 +135,14 @@ func printSummary(w io.Writer, s *ingest.Summary) {
 	fmt.Fprintf(w, "objects read: %d, skipped (already ingested): %d, failed: %d\n", s.ObjectsRead, s.ObjectsSkipped, s.ObjectsFailed)
 	fmt.Fprintf(w, "records ingested: %d in %.2fs (%s records/s), lines rejected: %d\n",
 		s.RecordsIngested, s.Seconds, humanCount(s.RecordsPerSec), s.LinesRejected)
+	for _, k := range ingest.Kinds {
+		if ks := s.Kinds[k]; ks != nil {
+			fmt.Fprintf(w, "  %-10s %d objects, %d records, %d rejected\n", k+":", ks.Objects, ks.Records, ks.Rejected)
+		}
+	}
+	if s.DigestsSkipped > 0 {
+		fmt.Fprintf(w, "CloudTrail digest files skipped: %d\n", s.DigestsSkipped)
+	}
 	for _, e := range s.ObjectErrors {
 		fmt.Fprintf(w, "error: %s\n", e.Error)
 	}

@@ -183,7 +183,9 @@ func (d *TextDecoder) fill() error {
 		copy(nb, d.buf[:d.end])
 		d.buf = nb
 	}
-	for d.end < len(d.buf) {
+	// A reader that keeps returning nothing is broken; like bufio, give
+	// up after a hundred empty reads rather than spin.
+	for empty := 0; d.end < len(d.buf); empty++ {
 		n, err := d.r.Read(d.buf[d.end:])
 		d.end += n
 		if err != nil {
@@ -194,6 +196,10 @@ func (d *TextDecoder) fill() error {
 			return nil
 		}
 		if n > 0 {
+			return nil
+		}
+		if empty == 100 {
+			d.eof, d.readErr = true, io.ErrNoProgress
 			return nil
 		}
 	}
@@ -286,7 +292,7 @@ func (d *TextDecoder) headerFormat(tokens [][]byte) (Format, bool) {
 		if !isFieldName(t) {
 			return Format{}, false
 		}
-		field, ok := byName[string(t)]
+		field, ok := Lookup(string(t))
 		if ok && !seen[field] {
 			seen[field] = true
 			known++

@@ -192,10 +192,11 @@ func TestTextDecoder(t *testing.T) {
 		},
 		{
 			// S3 headers use the field names; a column name is not one.
-			name:     "column name in header",
-			in:       "log_status start\nOK 5\n",
-			records:  []string{"2: start=5"},
-			warnings: []string{`t.log:1: unknown header field "log_status" ignored`},
+			// Athena-style column names (as some exports write them) name
+			// the same fields.
+			name:    "column name in header",
+			in:      "log_status start\nOK 5\n",
+			records: []string{"2: start=5 log-status=OK"},
 		},
 	}
 	for _, tt := range tests {
@@ -468,5 +469,25 @@ func BenchmarkTextDecoder(b *testing.B) {
 			}
 			b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 		})
+	}
+}
+
+type stuckReader struct{}
+
+func (stuckReader) Read([]byte) (int, error) { return 0, nil }
+
+func TestStuckReaderDoesNotSpin(t *testing.T) {
+	d := NewTextDecoder(stuckReader{}, TextOptions{File: "stuck"})
+	err := d.Next(&Batch{})
+	if !errors.Is(err, io.ErrNoProgress) {
+		t.Errorf("Next on a reader that returns nothing = %v; want io.ErrNoProgress", err)
+	}
+}
+
+func TestHeaderWithColumnNames(t *testing.T) {
+	d := NewTextDecoder(strings.NewReader("version log_status srcaddr\n2 OK 10.0.0.1\n"), TextOptions{File: "x"})
+	b := &Batch{}
+	if err := d.Next(b); err != nil || len(b.Records) != 1 || b.Records[0].Value(LogStatus) != "OK" || len(d.Warnings()) != 0 {
+		t.Errorf("header with underscore names: err %v, %d records, warnings %v", err, len(b.Records), d.Warnings())
 	}
 }

@@ -5,7 +5,6 @@
 package ingest
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,6 +30,9 @@ type Config struct {
 	// Format is the flow log format of headerless text input (CloudWatch
 	// Logs messages); nil means the default format. Header lines win.
 	Format *flowlog.Format
+	// Kind forces the log family of every object; empty means detect it
+	// from each object's key and first bytes.
+	Kind Kind
 	// Strict rejects a whole object when any of its lines is bad.
 	Strict bool
 	// Workers is the number of objects decoded at once; 0 means one per
@@ -79,18 +81,27 @@ type ObjectError struct {
 	Error string `json:"error"`
 }
 
+// KindSummary counts what one kind of log contributed.
+type KindSummary struct {
+	Objects  int64 `json:"objects"`
+	Records  int64 `json:"records"`
+	Rejected int64 `json:"rejected"`
+}
+
 // Summary is the outcome of an ingest.
 type Summary struct {
-	ObjectsRead     int64         `json:"objects_read"`
-	ObjectsSkipped  int64         `json:"objects_skipped"`
-	ObjectsFailed   int64         `json:"objects_failed"`
-	RecordsIngested int64         `json:"records_ingested"`
-	LinesRejected   int64         `json:"lines_rejected"`
-	RejectedLines   []Rejected    `json:"rejected_lines"`
-	ObjectErrors    []ObjectError `json:"object_errors"`
-	Warnings        []string      `json:"warnings"`
-	Seconds         float64       `json:"duration_seconds"`
-	RecordsPerSec   float64       `json:"records_per_second"`
+	ObjectsRead     int64                 `json:"objects_read"`
+	ObjectsSkipped  int64                 `json:"objects_skipped"`
+	ObjectsFailed   int64                 `json:"objects_failed"`
+	RecordsIngested int64                 `json:"records_ingested"`
+	LinesRejected   int64                 `json:"lines_rejected"`
+	DigestsSkipped  int64                 `json:"digests_skipped"`
+	Kinds           map[Kind]*KindSummary `json:"kinds"`
+	RejectedLines   []Rejected            `json:"rejected_lines"`
+	ObjectErrors    []ObjectError         `json:"object_errors"`
+	Warnings        []string              `json:"warnings"`
+	Seconds         float64               `json:"duration_seconds"`
+	RecordsPerSec   float64               `json:"records_per_second"`
 }
 
 // maxReported bounds the rejected lines and errors a summary lists; the
@@ -135,6 +146,7 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (*Summary, error) {
 		r.log = slog.New(slog.DiscardHandler)
 	}
 	r.sum.RejectedLines = []Rejected{}
+	r.sum.Kinds = map[Kind]*KindSummary{}
 	r.sum.ObjectErrors = []ObjectError{}
 	r.sum.Warnings = []string{}
 	ledger, err := st.Ledger(ctx)
@@ -265,7 +277,7 @@ func (r *run) worker(ctx context.Context, objects <-chan source.Object) error {
 			return err
 		}
 		r.done.Add(1)
-		if w.fw != nil && (w.fw.Records() >= r.cfg.SegmentRecords || w.fw.RollupKeys() >= r.cfg.SegmentRollupKeys) {
+		if w.full() {
 			if err := w.commit(ctx); err != nil {
 				return err
 			}
@@ -281,8 +293,63 @@ func (r *run) worker(ctx context.Context, objects <-chan source.Object) error {
 type segmentWriter struct {
 	r       *run
 	fw      *store.FlowWriter
+	ct      *store.RowWriter[store.CloudTrailRow]
+	fd      *store.RowWriter[store.FindingRow]
+	dn      *store.RowWriter[store.DNSRow]
 	objects []store.ObjectRecord
 	records int64
+}
+
+func (w *segmentWriter) cloudtrail() (*store.RowWriter[store.CloudTrailRow], error) {
+	if w.ct == nil {
+		ct, err := w.r.st.NewCloudTrailWriter()
+		if err != nil {
+			return nil, err
+		}
+		w.ct = ct
+	}
+	return w.ct, nil
+}
+
+func (w *segmentWriter) findings() (*store.RowWriter[store.FindingRow], error) {
+	if w.fd == nil {
+		fd, err := w.r.st.NewFindingWriter()
+		if err != nil {
+			return nil, err
+		}
+		w.fd = fd
+	}
+	return w.fd, nil
+}
+
+func (w *segmentWriter) dns() (*store.RowWriter[store.DNSRow], error) {
+	if w.dn == nil {
+		dn, err := w.r.st.NewDNSWriter()
+		if err != nil {
+			return nil, err
+		}
+		w.dn = dn
+	}
+	return w.dn, nil
+}
+
+// full reports whether the segment should commit now.
+func (w *segmentWriter) full() bool {
+	cfg := &w.r.cfg
+	if w.fw != nil && (w.fw.Records() >= cfg.SegmentRecords || w.fw.RollupKeys() >= cfg.SegmentRollupKeys) {
+		return true
+	}
+	var rows int64
+	if w.ct != nil {
+		rows += w.ct.Records()
+	}
+	if w.fd != nil {
+		rows += w.fd.Records()
+	}
+	if w.dn != nil {
+		rows += w.dn.Records()
+	}
+	return rows >= cfg.SegmentRecords/4
 }
 
 func (w *segmentWriter) writer() (*store.FlowWriter, error) {
@@ -298,10 +365,7 @@ func (w *segmentWriter) writer() (*store.FlowWriter, error) {
 
 func (w *segmentWriter) commit(ctx context.Context) error {
 	if len(w.objects) == 0 {
-		if w.fw != nil {
-			w.fw.Abort()
-			w.fw = nil
-		}
+		w.abort()
 		return nil
 	}
 	var seg store.Segment
@@ -312,6 +376,19 @@ func (w *segmentWriter) commit(ctx context.Context) error {
 			return err
 		}
 	}
+	for _, c := range []interface {
+		Close() (store.StagedFile, error)
+	}{nilIfEmpty(w.ct), nilIfEmpty(w.fd), nilIfEmpty(w.dn)} {
+		if c == nil {
+			continue
+		}
+		sf, err := c.Close()
+		if err != nil {
+			return err
+		}
+		seg.Files = append(seg.Files, sf)
+	}
+	w.ct, w.fd, w.dn = nil, nil, nil
 	seg.Objects = w.objects
 	if err := w.r.st.Commit(ctx, seg); err != nil {
 		return err
@@ -332,6 +409,28 @@ func (w *segmentWriter) abort() {
 		w.fw.Abort()
 		w.fw = nil
 	}
+	if w.ct != nil {
+		w.ct.Abort()
+		w.ct = nil
+	}
+	if w.fd != nil {
+		w.fd.Abort()
+		w.fd = nil
+	}
+	if w.dn != nil {
+		w.dn.Abort()
+		w.dn = nil
+	}
+}
+
+// nilIfEmpty turns a nil *RowWriter into a nil interface.
+func nilIfEmpty[T any](w *store.RowWriter[T]) interface {
+	Close() (store.StagedFile, error)
+} {
+	if w == nil {
+		return nil
+	}
+	return w
 }
 
 // object ingests one object. Only store failures are returned; problems
@@ -342,7 +441,7 @@ func (r *run) object(ctx context.Context, o source.Object, w *segmentWriter, bat
 		return nil
 	}
 	var sum string
-	if !o.IsS3() {
+	if !o.IsS3() && !o.IsCWL() {
 		s, err := checksum(o.URI)
 		if err != nil {
 			r.objectError(o.URI, err)
@@ -356,7 +455,7 @@ func (r *run) object(ctx context.Context, o source.Object, w *segmentWriter, bat
 	}
 	rec := store.ObjectRecord{
 		ID: r.ledger.NextObjectID(), URI: o.URI, Size: o.Size, ETag: o.ETag, Checksum: sum,
-		Modified: o.Modified, LogType: "vpcflow", AccountID: o.Layout.AccountID, Region: o.Layout.Region,
+		Modified: o.Modified, AccountID: o.Layout.AccountID, Region: o.Layout.Region,
 	}
 	if r.cfg.Strict {
 		// Nothing of an object with a bad line may be kept: check it all
@@ -367,17 +466,15 @@ func (r *run) object(ctx context.Context, o source.Object, w *segmentWriter, bat
 			return nil
 		}
 	}
-	fw, err := w.writer()
-	if err != nil {
-		return err
-	}
-	res := r.decode(ctx, o, batch, func(recs []flowlog.Record) error {
-		return fw.Write(rec.ID, recs)
-	})
+	res := r.decode(ctx, o, batch, &sink{w: w, id: rec.ID})
 	if res.storeErr != nil {
 		return res.storeErr
 	}
 	r.report(o.URI, res, rec.ID)
+	rec.LogType = string(res.kind)
+	if res.digests > 0 {
+		rec.LogType = "cloudtrail-digest"
+	}
 	if res.records == 0 && res.err != nil {
 		// Nothing was kept: leave it out of the ledger so that a later run
 		// (with --format, say) tries again.
@@ -404,6 +501,8 @@ func (r *run) skip() {
 }
 
 type decodeResult struct {
+	kind              Kind
+	digests           int
 	records, rejected int64
 	rejects           []Rejected
 	firstReject       string
@@ -426,6 +525,21 @@ func (r *run) report(file string, res decodeResult, id int64) {
 	for _, wn := range res.warnings {
 		if len(r.sum.Warnings) < maxReported {
 			r.sum.Warnings = append(r.sum.Warnings, wn)
+		}
+	}
+	r.sum.DigestsSkipped += int64(res.digests)
+	if res.kind != "" {
+		ks := r.sum.Kinds[res.kind]
+		if ks == nil {
+			ks = &KindSummary{}
+			r.sum.Kinds[res.kind] = ks
+		}
+		ks.Rejected += res.rejected
+		if res.err == nil || (res.records > 0 && !r.cfg.Strict) {
+			if !(r.cfg.Strict && res.rejected > 0) {
+				ks.Objects++
+				ks.Records += res.records
+			}
 		}
 	}
 	strictReject := r.cfg.Strict && (res.rejected > 0 || res.err != nil)
@@ -459,70 +573,23 @@ type decoder interface {
 	Warnings() []string
 }
 
-// decode reads the object to its end, passing each batch of good records
-// to emit (nil: count only).
-func (r *run) decode(ctx context.Context, o source.Object, batch *flowlog.Batch, emit func([]flowlog.Record) error) (res decodeResult) {
-	raw, err := o.Open(ctx)
+// decode reads the object to its end, passing its records to s (nil:
+// count only).
+func (r *run) decode(ctx context.Context, o source.Object, batch *flowlog.Batch, s *sink) decodeResult {
+	kind, in, closer, isParquet, err := r.openObject(ctx, o)
 	if err != nil {
-		res.err = fmt.Errorf("%s: %w", o.URI, err)
-		return res
+		return decodeResult{err: err}
 	}
-	defer raw.Close()
-	br := bufio.NewReaderSize(raw, 64<<10)
-	var dec decoder
-	if magic, _ := br.Peek(4); string(magic) == "PAR1" {
-		raw.Close()
-		pd, closer, err := openParquet(ctx, o)
-		if err != nil {
-			res.err = err
-			return res
-		}
-		defer closer.Close()
-		dec = pd
-	} else {
-		rc, _, err := source.Decompress(br)
-		if err != nil {
-			res.err = fmt.Errorf("%s: %w", o.URI, err)
-			return res
-		}
-		defer rc.Close()
-		dec = flowlog.NewTextDecoder(rc, flowlog.TextOptions{File: o.URI, Format: r.cfg.Format})
+	defer closer.Close()
+	switch kind {
+	case KindCloudTrail:
+		return r.decodeCloudTrail(ctx, o, in, s)
+	case KindFindings:
+		return r.decodeFindings(ctx, o, in, s)
+	case KindDNS:
+		return r.decodeDNS(ctx, o, in, s)
 	}
-	for {
-		if ctx.Err() != nil {
-			res.err = ctx.Err()
-			return res
-		}
-		err := dec.Next(batch)
-		for _, pe := range batch.Errors {
-			res.rejected++
-			if res.firstReject == "" {
-				res.firstReject = pe.Error()
-			}
-			if len(res.rejects) < maxReported {
-				res.rejects = append(res.rejects, Rejected{File: pe.File, Line: pe.Line, Field: pe.Field, Error: pe.Err.Error(), Text: pe.Text})
-			}
-		}
-		if len(batch.Records) > 0 {
-			res.records += int64(len(batch.Records))
-			if emit != nil {
-				if err := emit(batch.Records); err != nil {
-					res.storeErr = err
-					return res
-				}
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			res.err = err
-			break
-		}
-	}
-	res.format = dec.Format().String()
-	res.warnings = dec.Warnings()
-	return res
+	return r.decodeFlows(ctx, o, in, isParquet, batch, s)
 }
 
 // checksum hashes a local file so that the same bytes under another name

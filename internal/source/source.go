@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -25,7 +26,8 @@ import (
 // fields (URI, Size, ETag, Modified) are what ingest's ledger keys on to
 // skip objects it has already read.
 type Object struct {
-	// URI is an absolute local path ("/data/x.log.gz") or "s3://bucket/key".
+	// URI is an absolute local path ("/data/x.log.gz"), "s3://bucket/key"
+	// or "cwl://group/stream?hour=2026-01-05T13&region=us-east-1".
 	URI string
 	// Size is the size in bytes, as stored (compressed, if it is).
 	Size int64
@@ -44,6 +46,8 @@ type Object struct {
 	region   string // overrides the client's region when the bucket lives elsewhere
 	tempDir  string
 	memLimit int64
+
+	cwl *cwlRef // an hour of a CloudWatch Logs stream (cwl.go)
 }
 
 // IsS3 reports whether the object lives in S3 rather than on local disk.
@@ -57,6 +61,8 @@ func (o Object) Open(ctx context.Context) (io.ReadCloser, error) {
 	switch {
 	case o.client != nil:
 		return o.openS3(ctx)
+	case o.cwl != nil:
+		return o.openCWL(ctx)
 	case o.path != "":
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("open %s: %w", o.URI, err)
@@ -88,6 +94,8 @@ func (o Object) OpenReaderAt(ctx context.Context) (ReaderAtCloser, error) {
 	switch {
 	case o.client != nil:
 		return o.openS3ReaderAt(ctx)
+	case o.cwl != nil:
+		return nil, fmt.Errorf("open %s: CloudWatch Logs events are read as a stream (Open), not at random", o.URI)
 	case o.path != "":
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("open %s: %w", o.URI, err)
@@ -116,6 +124,8 @@ var errNoSource = errors.New("object has no source (not from List)")
 type Config struct {
 	// S3 overrides the S3 client (tests); nil means NewS3Client.
 	S3 *s3.Client
+	// CWL overrides the CloudWatch Logs client (tests); nil means NewCWLClient.
+	CWL *cloudwatchlogs.Client
 	// TempDir is where OpenReaderAt puts S3 objects too big for memory;
 	// "" means os.TempDir().
 	TempDir string
@@ -135,7 +145,13 @@ type Config struct {
 // could loop); symbolic links to files are followed. An S3 prefix matches
 // keys the way S3 does, by string prefix: end it with "/" to mean a folder.
 // Zero-byte keys ending in "/" (console folder markers) are skipped.
+//
+// cwl://<log-group>[?stream=<prefix>&start=<time>&end=<time>&region=<region>]
+// lists one object per log stream and past UTC hour (see listCWL).
 func List(ctx context.Context, uri string, cfg Config, fn func(Object) error) error {
+	if isCWLURI(uri) {
+		return listCWL(ctx, uri, cfg, fn)
+	}
 	if isS3URI(uri) {
 		bucket, prefix, err := splitS3URI(uri)
 		if err != nil {

@@ -22,6 +22,10 @@ const (
 	dnsTable        = "dns_queries"
 )
 
+// JSON columns are written as plain strings: parquet-go's json tag on an
+// optional string panics when writing (v0.32), and would re-parse every
+// document. The tables and views give them the JSON type.
+
 // CloudTrailRow is one row of cloudtrail_events. Empty strings are NULL.
 type CloudTrailRow struct {
 	EventID            string `parquet:"event_id"`
@@ -42,8 +46,8 @@ type CloudTrailRow struct {
 	ErrorMessage       string `parquet:"error_message,optional"`
 	ReadOnly           *bool  `parquet:"read_only,optional"`
 	RecipientAccountID string `parquet:"recipient_account_id,optional,dict"`
-	Resources          string `parquet:"resources,optional,json"`
-	Raw                string `parquet:"raw,json"`
+	Resources          string `parquet:"resources,optional"`
+	Raw                string `parquet:"raw"`
 	ObjectID           int64  `parquet:"object_id"`
 	ObjectRecord       int32  `parquet:"object_record"`
 }
@@ -74,7 +78,7 @@ type FindingRow struct {
 	UpdatedAt     *int64  `parquet:"updated_at,optional,timestamp(microsecond:local)"`
 	Count         int64   `parquet:"count"`
 	Archived      bool    `parquet:"archived"`
-	Raw           string  `parquet:"raw,json"`
+	Raw           string  `parquet:"raw"`
 	ObjectID      int64   `parquet:"object_id"`
 	ObjectRecord  int32   `parquet:"object_record"`
 }
@@ -86,7 +90,7 @@ type DNSRow struct {
 	QueryType            string `parquet:"query_type,optional,dict"`
 	QueryClass           string `parquet:"query_class,optional,dict"`
 	RCode                string `parquet:"rcode,optional,dict"`
-	Answers              string `parquet:"answers,optional,json"`
+	Answers              string `parquet:"answers,optional"`
 	SrcAddr              string `parquet:"srcaddr,optional,dict"`
 	SrcPort              *int32 `parquet:"srcport,optional"`
 	Transport            string `parquet:"transport,optional,dict"`
@@ -99,7 +103,7 @@ type DNSRow struct {
 	AccountID            string `parquet:"account_id,optional,dict"`
 	Region               string `parquet:"region,optional,dict"`
 	Version              string `parquet:"version,optional,dict"`
-	Raw                  string `parquet:"raw,json"`
+	Raw                  string `parquet:"raw"`
 	ObjectID             int64  `parquet:"object_id"`
 	ObjectRecord         int32  `parquet:"object_record"`
 }

@@ -170,7 +170,12 @@ func (s *Store) lakeViewSQL(table string) string {
 	case rollupTable:
 		cols = RollupColumns()
 	case dnsTable:
-		cols = columnsOf(DNSRow{})
+		for _, c := range columnsOf(DNSRow{}) {
+			if c == "answers" || c == "raw" {
+				c = fmt.Sprintf("CAST(%s AS JSON) AS %s", c, c)
+			}
+			cols = append(cols, c)
+		}
 	}
 	glob := filepath.Join(s.lakeDir, table, "**", "*.parquet")
 	// union_by_name: flow files hold only the columns of their format's

@@ -1,0 +1,82 @@
+package ingest
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const ctEvent = `{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:i-0123456789abcdef0","arn":"arn:aws:sts::222222222222:assumed-role/web-role/i-0123456789abcdef0","accountId":"222222222222","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::222222222222:role/web-role","accountId":"222222222222","userName":"web-role"}}},"eventTime":"2025-03-06T02:31:00Z","eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.15.0","requestParameters":null,"responseElements":null,"requestID":"r1","eventID":"EVENTID","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"222222222222","eventCategory":"Management"}`
+
+const gdFinding = `{"accountId":"222222222222","arn":"arn:aws:guardduty:us-east-1:222222222222:detector/d/finding/FINDINGID","createdAt":"2025-03-06T02:40:00.000Z","description":"d","id":"FINDINGID","partition":"aws","region":"us-east-1","resource":{"resourceType":"Instance","instanceDetails":{"instanceId":"i-0123456789abcdef0"}},"schemaVersion":"2.0","service":{"serviceName":"guardduty","detectorId":"d","action":{"actionType":"NETWORK_CONNECTION","networkConnectionAction":{"connectionDirection":"INBOUND","localPortDetails":{"port":22},"remotePortDetails":{"port":51234},"remoteIpDetails":{"ipAddressV4":"198.51.100.7"},"protocol":"TCP","blocked":false}},"archived":false,"count":COUNT,"eventFirstSeen":"2025-03-06T02:30:00.000Z","eventLastSeen":"2025-03-06T02:39:00.000Z"},"severity":5,"title":"SSH brute force","type":"UnauthorizedAccess:EC2/SSHBruteForce","updatedAt":"2025-03-06T0UPDATED:00:00.000Z"}`
+
+const dnsRecord = `{"version":"1.100000","account_id":"222222222222","region":"us-east-1","vpc_id":"vpc-0abc","query_timestamp":"2025-03-06T02:35:00Z","query_name":"pool.supportxmr.com.","query_type":"A","query_class":"IN","rcode":"NOERROR","answers":[{"Rdata":"203.0.113.9","Type":"A","Class":"IN"}],"srcaddr":"10.0.1.5","srcport":"53211","transport":"UDP","srcids":{"instance":"i-0123456789abcdef0"}}`
+
+func TestIngestEveryKindFromOneBucket(t *testing.T) {
+	data := t.TempDir()
+	ev := func(id string) string { return strings.Replace(ctEvent, "EVENTID", id, 1) }
+	finding := func(count, updatedHour string) string {
+		return strings.Replace(strings.Replace(gdFinding, "COUNT", count, 1), "UPDATED", updatedHour, 1)
+	}
+	write(t, data, "AWSLogs/o-abc123/222222222222/CloudTrail/us-east-1/2025/03/06/222222222222_CloudTrail_us-east-1_20250306T0230Z_a.json.gz",
+		gz(t, `{"Records":[`+ev("e1")+`,`+ev("e2")+`]}`))
+	// The same event delivered again (a second trail) is stored once.
+	write(t, data, "AWSLogs/222222222222/CloudTrail/us-east-1/2025/03/06/222222222222_CloudTrail_us-east-1_20250306T0235Z_b.json.gz",
+		gz(t, `{"Records":[`+ev("e2")+`,`+ev("e3")+`]}`))
+	write(t, data, "AWSLogs/222222222222/CloudTrail-Digest/us-east-1/2025/03/06/222222222222_CloudTrail-Digest_us-east-1_trail_us-east-1_20250306T0300Z.json.gz",
+		gz(t, `{"awsAccountId":"222222222222","digestStartTime":"2025-03-06T02:00:00Z","digestEndTime":"2025-03-06T03:00:00Z","digestS3Bucket":"b","digestS3Object":"o","logFiles":[]}`))
+	write(t, data, "findings/export-1.jsonl.gz", gz(t, finding("1", "2")+"\n"))
+	write(t, data, "findings/export-2.jsonl.gz", gz(t, finding("4", "3")+"\n"))
+	write(t, data, "AWSLogs/222222222222/vpcdnsquerylogs/vpc-0abc/2025/03/06/vpc-0abc_vpcdnsquerylogs_222222222222_20250306T0235Z_c.log.gz",
+		gz(t, dnsRecord+"\n"+strings.Replace(dnsRecord, "pool.supportxmr.com.", "example.com.", 1)+"\n"))
+	write(t, data, "AWSLogs/222222222222/vpcflowlogs/us-east-1/2014/12/14/222222222222_vpcflowlogs_us-east-1_fl-1_20141214T0405Z_d.log.gz", gz(t, goodV2))
+
+	st := openStore(t, filepath.Join(t.TempDir(), "g.duckdb"))
+	defer st.Close()
+	sum, err := Run(context.Background(), st, Config{Sources: []string{data}})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := map[Kind]KindSummary{
+		KindCloudTrail: {Objects: 3, Records: 4},
+		KindFindings:   {Objects: 2, Records: 2},
+		KindDNS:        {Objects: 1, Records: 2},
+		KindFlow:       {Objects: 1, Records: 2},
+	}
+	for k, w := range want {
+		if got := sum.Kinds[k]; got == nil || *got != w {
+			t.Errorf("summary for %s = %+v; want %+v", k, got, w)
+		}
+	}
+	if sum.DigestsSkipped != 1 || sum.ObjectsFailed != 0 {
+		t.Errorf("summary = %+v; want 1 digest skipped, nothing failed", sum)
+	}
+	if n := count(t, st, "SELECT count(*) FROM cloudtrail_events"); n != 3 {
+		t.Errorf("cloudtrail_events = %d rows; want 3 (e2 once)", n)
+	}
+	if n := count(t, st, "SELECT count(*) FROM cloudtrail_events WHERE user_name = 'web-role' AND session_issuer_arn = 'arn:aws:iam::222222222222:role/web-role' AND read_only"); n != 3 {
+		t.Errorf("flattened CloudTrail columns wrong: %d rows match", n)
+	}
+	if n := count(t, st, "SELECT count FROM findings WHERE id = 'FINDINGID' AND remote_ip = '198.51.100.7' AND local_port = 22 AND instance_id = 'i-0123456789abcdef0'"); n != 4 {
+		t.Errorf("finding count = %d; want the later version (4)", n)
+	}
+	if n := count(t, st, "SELECT count(*) FROM dns_queries WHERE instance_id = 'i-0123456789abcdef0' AND account_id = '222222222222' AND json_array_length(answers) = 1"); n != 2 {
+		t.Errorf("dns_queries = %d matching rows; want 2", n)
+	}
+	if n := count(t, st, "SELECT count(*) FROM ingested_objects WHERE log_type = 'cloudtrail-digest'"); n != 1 {
+		t.Errorf("digest ledger rows = %d; want 1", n)
+	}
+	// Nothing is added the second time.
+	sum, err = Run(context.Background(), st, Config{Sources: []string{data}})
+	if err != nil || sum.ObjectsSkipped != 7 || sum.RecordsIngested != 0 {
+		t.Errorf("second run = %+v, %v; want all 7 objects skipped", sum, err)
+	}
+	// --kind forces a kind: a CloudTrail file read as flow logs fails clearly.
+	other := t.TempDir()
+	write(t, other, "x.json", []byte(`{"Records":[`+ev("e9")+`]}`))
+	sum, _ = Run(context.Background(), st, Config{Sources: []string{other}, Kind: KindFlow})
+	if sum.ObjectsFailed != 1 || !strings.Contains(sum.ObjectErrors[0].Error, "not a VPC flow log") {
+		t.Errorf("--kind vpcflow on CloudTrail = %+v; want a clear failure", sum)
+	}
+}

@@ -170,6 +170,28 @@ func (s *Store) Commit(ctx context.Context, seg Segment) error {
 	if err := saveAddresses(ctx, tx, seg.Evidence); err != nil {
 		return err
 	}
+	if len(seg.Objects) > 0 {
+		minID, maxID := seg.Objects[0].ID, seg.Objects[0].ID
+		for _, o := range seg.Objects {
+			minID, maxID = min(minID, o.ID), max(maxID, o.ID)
+		}
+		var dnsFiles []string
+		graphWanted := false
+		for _, f := range seg.Files {
+			switch f.Table {
+			case dnsTable:
+				dnsFiles = append(dnsFiles, f.Staged)
+				graphWanted = true
+			case cloudtrailTable, findingsTable:
+				graphWanted = true
+			}
+		}
+		if graphWanted {
+			if err := graphFromSegment(ctx, tx, minID, maxID, dnsFiles); err != nil {
+				return err
+			}
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

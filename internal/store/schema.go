@@ -114,6 +114,8 @@ CREATE TABLE findings (
 	object_record  INTEGER NOT NULL
 );
 `,
+	// 3: the behavior graph.
+	graphMigration,
 }
 
 // migrate brings the schema up to date.

@@ -30,6 +30,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
@@ -62,6 +63,9 @@ type Store struct {
 	// at open and kept current by Commit.
 	addrMu sync.RWMutex
 	addrs  AddressCounts
+
+	// migrated is set once the schema is current.
+	migrated atomic.Bool
 
 	// rollups recycles rollup builders between segments: their maps keep
 	// their buckets, so a new segment does not grow them from scratch.
@@ -118,8 +122,19 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.db.Close()
 		return nil, openError(path, err)
 	}
-	if !opts.ReadOnly {
+	if opts.ReadOnly {
+		s.migrated.Store(true)
+		if err := s.createGraphViews(ctx); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+	} else {
 		if err := s.migrate(ctx); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+		s.migrated.Store(true)
+		if err := s.createGraphViews(ctx); err != nil {
 			s.db.Close()
 			return nil, err
 		}
@@ -191,6 +206,32 @@ func (s *Store) initConn(execer driver.ExecerContext, opts Options) error {
 	for _, table := range lakeTables {
 		if _, err := execer.ExecContext(ctx, s.lakeViewSQL(table), nil); err != nil {
 			return fmt.Errorf("create %s view: %w", table, err)
+		}
+	}
+	// The graph views read tables that migrations create: on a database
+	// being created they are made after migrating (see Open).
+	if !s.migrated.Load() {
+		return nil
+	}
+	for _, q := range graphViewsSQL {
+		if _, err := execer.ExecContext(ctx, q, nil); err != nil {
+			return fmt.Errorf("create graph views: %w", err)
+		}
+	}
+	return nil
+}
+
+// createGraphViews makes the graph views on the connections opened before
+// the schema was current (new connections make them in initConn).
+func (s *Store) createGraphViews(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, q := range graphViewsSQL {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create graph views: %w", err)
 		}
 	}
 	return nil

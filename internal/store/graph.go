@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// The behavior graph. Entities and relationships from CloudTrail, findings
+// and DNS are few enough per hour to keep in tables, updated by each commit
+// (graph_entities, graph_edges). Those from flows are as numerous as the
+// hourly rollup and are read from it instead of being copied: the views
+// entities and relationships join both, so the graph is current the moment
+// a segment commits and flow ingest pays nothing for it.
+//
+// Entity IDs are "<type>:<natural key>", e.g. "ip:198.51.100.7",
+// "instance:i-0123456789abcdef0", "role_session:AROA…:session-name".
+
+// graphMigration creates the graph tables (migration 3).
+const graphMigration = `
+CREATE TABLE graph_entities (
+	entity_id    VARCHAR PRIMARY KEY,
+	type         VARCHAR NOT NULL,
+	natural_key  VARCHAR NOT NULL,
+	display_name VARCHAR,
+	account_id   VARCHAR,
+	first_seen   TIMESTAMP,
+	last_seen    TIMESTAMP
+);
+CREATE TABLE graph_edges (
+	from_id  VARCHAR NOT NULL,
+	to_id    VARCHAR NOT NULL,
+	type     VARCHAR NOT NULL,
+	detail   VARCHAR NOT NULL,
+	hour     TIMESTAMP NOT NULL,
+	count    BIGINT NOT NULL,
+	failures BIGINT NOT NULL,
+	PRIMARY KEY (from_id, to_id, type, detail, hour)
+);
+CREATE MACRO is_ip_address(a) AS
+	a IS NOT NULL AND (regexp_full_match(a, '[0-9]{1,3}(\.[0-9]{1,3}){3}') OR (a LIKE '%:%' AND regexp_full_match(a, '[0-9A-Fa-f:.]+')));
+`
+
+// graphViewsSQL defines entities and relationships over the tables and the
+// flow rollup. Temporary, like the lake views they read.
+var graphViewsSQL = []string{
+	`CREATE OR REPLACE TEMP VIEW relationships AS
+SELECT from_id, to_id, type, detail, hour, count, failures, NULL::BIGINT AS bytes_in, NULL::BIGINT AS bytes_out
+FROM graph_edges
+UNION ALL
+SELECT 'interface:' || interface_id, 'ip:' || remote_addr, 'connected', protocol || '/' || coalesce(local_port::VARCHAR, '-') || '/' || direction,
+	hour, sum(flows)::BIGINT, sum(flows) FILTER (WHERE action = 'REJECT')::BIGINT, sum(bytes_in)::BIGINT, sum(bytes_out)::BIGINT
+FROM flow_rollup_hourly WHERE interface_id IS NOT NULL AND remote_addr IS NOT NULL
+GROUP BY ALL
+UNION ALL
+SELECT 'instance:' || instance_id, 'interface:' || interface_id, 'has_interface', '', hour, sum(flows)::BIGINT, 0, NULL, NULL
+FROM flow_rollup_hourly WHERE instance_id IS NOT NULL AND interface_id IS NOT NULL
+GROUP BY ALL
+UNION ALL
+SELECT 'interface:' || interface_id, 'ip:' || local_addr, 'assigned_address', '', hour, sum(flows)::BIGINT, 0, NULL, NULL
+FROM flow_rollup_hourly WHERE interface_id IS NOT NULL AND local_addr IS NOT NULL
+GROUP BY ALL`,
+	`CREATE OR REPLACE TEMP VIEW entities AS
+SELECT entity_id, any_value(type) AS type, any_value(natural_key) AS natural_key,
+	coalesce(any_value(display_name) FILTER (WHERE display_name IS NOT NULL), any_value(natural_key)) AS display_name,
+	any_value(account_id) FILTER (WHERE account_id IS NOT NULL) AS account_id,
+	min(first_seen) AS first_seen, max(last_seen) AS last_seen
+FROM (
+	SELECT entity_id, type, natural_key, display_name, account_id, first_seen, last_seen FROM graph_entities
+	UNION ALL
+	SELECT 'interface:' || interface_id, 'interface', interface_id, NULL, account_id, min(first_seen), max(last_seen)
+	FROM flow_rollup_hourly WHERE interface_id IS NOT NULL GROUP BY ALL
+	UNION ALL
+	SELECT 'instance:' || instance_id, 'instance', instance_id, NULL, account_id, min(first_seen), max(last_seen)
+	FROM flow_rollup_hourly WHERE instance_id IS NOT NULL GROUP BY ALL
+	UNION ALL
+	SELECT 'ip:' || addr, 'ip', addr, NULL, NULL, min(first_seen), max(last_seen)
+	FROM (SELECT local_addr AS addr, first_seen, last_seen FROM flow_rollup_hourly
+		UNION ALL SELECT remote_addr, first_seen, last_seen FROM flow_rollup_hourly)
+	WHERE addr IS NOT NULL GROUP BY ALL
+)
+GROUP BY entity_id`,
+}
+
+// graphFromSegment adds what the segment's CloudTrail events, findings and
+// DNS queries say to the graph tables, inside the commit's transaction.
+func graphFromSegment(ctx context.Context, tx *sql.Tx, minObject, maxObject int64, dnsFiles []string) error {
+	stmts := []string{
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE seg_ct AS
+SELECT *,
+	CASE user_type
+		WHEN 'AssumedRole' THEN 'role_session:' || principal_id
+		WHEN 'IAMUser' THEN 'iam_user:' || coalesce(user_arn, principal_id)
+		WHEN 'Root' THEN 'root:' || coalesce(account_id, recipient_account_id)
+		WHEN 'FederatedUser' THEN 'federated_user:' || coalesce(user_arn, principal_id)
+		WHEN 'SAMLUser' THEN 'federated_user:' || coalesce(principal_id, user_name)
+		WHEN 'WebIdentityUser' THEN 'federated_user:' || coalesce(principal_id, user_name)
+		WHEN 'AWSAccount' THEN 'account:' || coalesce(account_id, principal_id)
+	END AS principal,
+	CASE user_type
+		WHEN 'AssumedRole' THEN 'role_session'
+		WHEN 'IAMUser' THEN 'iam_user'
+		WHEN 'Root' THEN 'root'
+		WHEN 'FederatedUser' THEN 'federated_user'
+		WHEN 'SAMLUser' THEN 'federated_user'
+		WHEN 'WebIdentityUser' THEN 'federated_user'
+		WHEN 'AWSAccount' THEN 'account'
+	END AS principal_type,
+	CASE WHEN user_type = 'AssumedRole' THEN split_part(principal_id, ':', 2) END AS session_name,
+	date_trunc('hour', event_time) AS hour,
+	is_ip_address(source_ip) AS ip_ok,
+	CASE WHEN error_code IS NULL THEN 0 ELSE 1 END AS failed
+FROM cloudtrail_events WHERE object_id BETWEEN %d AND %d`, minObject, maxObject),
+		// Entities seen in the events.
+		`INSERT INTO graph_entities
+SELECT entity_id, any_value(type), any_value(natural_key), any_value(display_name), any_value(account_id), min(t), max(t)
+FROM (
+	SELECT principal AS entity_id, principal_type AS type, substr(principal, length(principal_type) + 2) AS natural_key,
+		CASE WHEN principal_type = 'role_session' THEN session_name ELSE coalesce(user_name, user_arn) END AS display_name,
+		coalesce(account_id, recipient_account_id) AS account_id, event_time AS t
+	FROM seg_ct WHERE principal IS NOT NULL
+	UNION ALL SELECT 'iam_role:' || session_issuer_arn, 'iam_role', session_issuer_arn, user_name, account_id, event_time
+	FROM seg_ct WHERE user_type = 'AssumedRole' AND session_issuer_arn IS NOT NULL
+	UNION ALL SELECT 'account:' || a, 'account', a, a, a, event_time
+	FROM (SELECT coalesce(recipient_account_id, account_id) AS a, event_time FROM seg_ct) WHERE a IS NOT NULL
+	UNION ALL SELECT 'ip:' || source_ip, 'ip', source_ip, source_ip, NULL, event_time FROM seg_ct WHERE ip_ok
+	UNION ALL SELECT 'user_agent:' || user_agent, 'user_agent', user_agent, user_agent, NULL, event_time FROM seg_ct WHERE user_agent IS NOT NULL
+	UNION ALL SELECT 'access_key:' || access_key_id, 'access_key', access_key_id, access_key_id, coalesce(account_id, recipient_account_id), event_time
+	FROM seg_ct WHERE access_key_id IS NOT NULL
+	UNION ALL SELECT 'bucket:' || b, 's3_bucket', b, b, NULL, event_time
+	FROM (SELECT json_extract_string(raw, '$.requestParameters.bucketName') AS b, event_time FROM seg_ct WHERE event_source = 's3.amazonaws.com') WHERE b IS NOT NULL
+	UNION ALL SELECT 'instance:' || session_name, 'instance', session_name, session_name, account_id, event_time
+	FROM seg_ct WHERE regexp_full_match(session_name, 'i-[0-9a-fA-F]{8,17}')
+	UNION ALL SELECT 'role_session:' || s, 'role_session', s, split_part(s, ':', 2), recipient_account_id, event_time
+	FROM (SELECT json_extract_string(raw, '$.responseElements.assumedRoleUser.assumedRoleId') AS s, recipient_account_id, event_time FROM seg_ct WHERE event_name LIKE 'AssumeRole%') WHERE s IS NOT NULL
+	UNION ALL SELECT 'iam_role:' || r, 'iam_role', r, regexp_extract(r, '[^/]+$'), recipient_account_id, event_time
+	FROM (SELECT json_extract_string(raw, '$.requestParameters.roleArn') AS r, recipient_account_id, event_time FROM seg_ct WHERE event_name LIKE 'AssumeRole%') WHERE r IS NOT NULL
+)
+GROUP BY entity_id
+ON CONFLICT (entity_id) DO UPDATE SET
+	first_seen = least(graph_entities.first_seen, excluded.first_seen),
+	last_seen = greatest(graph_entities.last_seen, excluded.last_seen),
+	display_name = coalesce(graph_entities.display_name, excluded.display_name),
+	account_id = coalesce(graph_entities.account_id, excluded.account_id)`,
+		// Relationships seen in the events.
+		`INSERT INTO graph_edges
+SELECT from_id, to_id, type, detail, hour, count(*), sum(failed)
+FROM (
+	SELECT principal AS from_id, 'ip:' || source_ip AS to_id, 'api_call_from' AS type, event_source || ':' || event_name AS detail, hour, failed
+	FROM seg_ct WHERE principal IS NOT NULL AND ip_ok
+	UNION ALL SELECT principal, 'user_agent:' || user_agent, 'used_user_agent', '', hour, failed
+	FROM seg_ct WHERE principal IS NOT NULL AND user_agent IS NOT NULL
+	UNION ALL SELECT 'ip:' || source_ip, 'user_agent:' || user_agent, 'used_user_agent', '', hour, failed
+	FROM seg_ct WHERE ip_ok AND user_agent IS NOT NULL
+	UNION ALL SELECT 'access_key:' || access_key_id, principal, 'key_of', '', hour, failed
+	FROM seg_ct WHERE principal IS NOT NULL AND access_key_id IS NOT NULL
+	UNION ALL SELECT principal, 'iam_role:' || session_issuer_arn, 'session_of', '', hour, failed
+	FROM seg_ct WHERE user_type = 'AssumedRole' AND session_issuer_arn IS NOT NULL
+	UNION ALL SELECT 'instance:' || session_name, principal, 'instance_session', '', hour, failed
+	FROM seg_ct WHERE regexp_full_match(session_name, 'i-[0-9a-fA-F]{8,17}')
+	UNION ALL SELECT principal, 'role_session:' || json_extract_string(raw, '$.responseElements.assumedRoleUser.assumedRoleId'), 'assumed_role', event_name, hour, failed
+	FROM seg_ct WHERE principal IS NOT NULL AND event_name LIKE 'AssumeRole%' AND json_extract_string(raw, '$.responseElements.assumedRoleUser.assumedRoleId') IS NOT NULL
+	UNION ALL SELECT principal, 'iam_role:' || json_extract_string(raw, '$.requestParameters.roleArn'), 'assumes', event_name, hour, failed
+	FROM seg_ct WHERE principal IS NOT NULL AND event_name LIKE 'AssumeRole%' AND json_extract_string(raw, '$.requestParameters.roleArn') IS NOT NULL
+	UNION ALL SELECT principal, 'bucket:' || json_extract_string(raw, '$.requestParameters.bucketName'), 'accessed_bucket', event_name, hour, failed
+	FROM seg_ct WHERE principal IS NOT NULL AND event_source = 's3.amazonaws.com' AND json_extract_string(raw, '$.requestParameters.bucketName') IS NOT NULL
+	UNION ALL SELECT principal, 'account:' || coalesce(recipient_account_id, account_id), 'in_account', '', hour, failed
+	FROM seg_ct WHERE principal IS NOT NULL AND coalesce(recipient_account_id, account_id) IS NOT NULL
+)
+GROUP BY ALL
+ON CONFLICT (from_id, to_id, type, detail, hour) DO UPDATE SET
+	count = graph_edges.count + excluded.count,
+	failures = graph_edges.failures + excluded.failures`,
+		`DROP TABLE seg_ct`,
+		// Findings: the finding and what it involves.
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE seg_f AS SELECT * FROM findings WHERE object_id BETWEEN %d AND %d`, minObject, maxObject),
+		`INSERT INTO graph_entities
+SELECT entity_id, any_value(type), any_value(natural_key), any_value(display_name), any_value(account_id), min(t1), max(t2)
+FROM (
+	SELECT 'finding:' || id AS entity_id, 'finding' AS type, id AS natural_key, coalesce(title, type) AS display_name, account_id,
+		coalesce(first_seen, created_at) AS t1, coalesce(last_seen, updated_at) AS t2 FROM seg_f
+	UNION ALL SELECT 'instance:' || instance_id, 'instance', instance_id, instance_id, account_id, coalesce(first_seen, created_at), coalesce(last_seen, updated_at)
+	FROM seg_f WHERE instance_id IS NOT NULL
+	UNION ALL SELECT 'access_key:' || access_key_id, 'access_key', access_key_id, access_key_id, account_id, coalesce(first_seen, created_at), coalesce(last_seen, updated_at)
+	FROM seg_f WHERE access_key_id IS NOT NULL
+	UNION ALL SELECT 'ip:' || remote_ip, 'ip', remote_ip, remote_ip, NULL, coalesce(first_seen, created_at), coalesce(last_seen, updated_at)
+	FROM seg_f WHERE is_ip_address(remote_ip)
+	UNION ALL SELECT 'domain:' || domain, 'domain', domain, domain, NULL, coalesce(first_seen, created_at), coalesce(last_seen, updated_at)
+	FROM seg_f WHERE domain IS NOT NULL
+)
+GROUP BY entity_id
+ON CONFLICT (entity_id) DO UPDATE SET
+	first_seen = least(graph_entities.first_seen, excluded.first_seen),
+	last_seen = greatest(graph_entities.last_seen, excluded.last_seen),
+	display_name = coalesce(excluded.display_name, graph_entities.display_name),
+	account_id = coalesce(graph_entities.account_id, excluded.account_id)`,
+		`INSERT INTO graph_edges
+SELECT from_id, to_id, 'involves', detail, hour, 1, 0
+FROM (
+	SELECT 'finding:' || id AS from_id, 'instance:' || instance_id AS to_id, 'instance' AS detail, date_trunc('hour', coalesce(last_seen, updated_at, created_at)) AS hour FROM seg_f WHERE instance_id IS NOT NULL
+	UNION ALL SELECT 'finding:' || id, 'access_key:' || access_key_id, 'access_key', date_trunc('hour', coalesce(last_seen, updated_at, created_at)) FROM seg_f WHERE access_key_id IS NOT NULL
+	UNION ALL SELECT 'finding:' || id, 'ip:' || remote_ip, 'remote_ip', date_trunc('hour', coalesce(last_seen, updated_at, created_at)) FROM seg_f WHERE is_ip_address(remote_ip)
+	UNION ALL SELECT 'finding:' || id, 'domain:' || domain, 'domain', date_trunc('hour', coalesce(last_seen, updated_at, created_at)) FROM seg_f WHERE domain IS NOT NULL
+	UNION ALL SELECT 'finding:' || id, 'account:' || account_id, 'account', date_trunc('hour', coalesce(last_seen, updated_at, created_at)) FROM seg_f WHERE account_id IS NOT NULL
+)
+WHERE hour IS NOT NULL
+GROUP BY ALL
+ON CONFLICT (from_id, to_id, type, detail, hour) DO NOTHING`,
+		`DROP TABLE seg_f`,
+	}
+	if len(dnsFiles) > 0 {
+		src := "read_parquet(["
+		for i, f := range dnsFiles {
+			if i > 0 {
+				src += ", "
+			}
+			src += "'" + sqlQuote(f) + "'"
+		}
+		src += "], hive_partitioning = false)"
+		stmts = append(stmts,
+			`INSERT INTO graph_entities
+SELECT entity_id, any_value(type), any_value(natural_key), any_value(display_name), any_value(account_id), min(t), max(t)
+FROM (
+	SELECT 'domain:' || rtrim(lower(query_name), '.') AS entity_id, 'domain' AS type, rtrim(lower(query_name), '.') AS natural_key,
+		rtrim(lower(query_name), '.') AS display_name, NULL AS account_id, query_time AS t FROM `+src+`
+	UNION ALL SELECT 'instance:' || instance_id, 'instance', instance_id, instance_id, account_id, query_time FROM `+src+` WHERE instance_id IS NOT NULL
+)
+GROUP BY entity_id
+ON CONFLICT (entity_id) DO UPDATE SET
+	first_seen = least(graph_entities.first_seen, excluded.first_seen),
+	last_seen = greatest(graph_entities.last_seen, excluded.last_seen),
+	account_id = coalesce(graph_entities.account_id, excluded.account_id)`,
+			`INSERT INTO graph_edges
+SELECT coalesce('instance:' || instance_id, 'ip:' || srcaddr), 'domain:' || rtrim(lower(query_name), '.'), 'resolved',
+	coalesce(query_type, '') || '/' || coalesce(rcode, ''), date_trunc('hour', query_time), count(*),
+	count(*) FILTER (WHERE rcode IS DISTINCT FROM 'NOERROR')
+FROM `+src+` WHERE instance_id IS NOT NULL OR srcaddr IS NOT NULL
+GROUP BY ALL
+ON CONFLICT (from_id, to_id, type, detail, hour) DO UPDATE SET
+	count = graph_edges.count + excluded.count,
+	failures = graph_edges.failures + excluded.failures`)
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("commit: update graph: %w", err)
+		}
+	}
+	return nil
+}

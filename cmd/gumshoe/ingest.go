@@ -17,11 +17,13 @@ import (
 
 func newIngestCommand(g *globalOptions) *cobra.Command {
 	var (
-		format  string
-		kind    string
-		strict  bool
-		asJSON  bool
-		workers int
+		accounts []string
+		regions  []string
+		format   string
+		kind     string
+		strict   bool
+		asJSON   bool
+		workers  int
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest [flags] SOURCE...",
@@ -42,7 +44,7 @@ skipped; the good lines are kept. The exit status is non-zero only with
 could be read at all.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg := ingest.Config{Sources: args, Strict: strict, Workers: workers}
+			cfg := ingest.Config{Sources: args, Strict: strict, Workers: workers, Accounts: accounts, Regions: regions}
 			if kind != "" {
 				k, err := ingest.ParseKind(kind)
 				if err != nil {
@@ -97,6 +99,8 @@ could be read at all.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "flow log format of headerless input, e.g. '${version} ${account-id} ...' (default: the AWS default format)")
+	cmd.Flags().StringSliceVar(&accounts, "account", nil, "ingest only objects of these accounts (by S3 key; repeatable or comma-separated)")
+	cmd.Flags().StringSliceVar(&regions, "region", nil, "ingest only objects of these regions (by S3 key)")
 	cmd.Flags().StringVar(&kind, "kind", "", "log kind of every object: vpcflow, cloudtrail, findings or dns (default: detect)")
 	cmd.Flags().BoolVar(&strict, "strict", false, "reject a whole object when any of its lines is bad, and exit non-zero")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
@@ -133,6 +137,9 @@ func humanCount(v float64) string {
 
 func printSummary(w io.Writer, s *ingest.Summary) {
 	fmt.Fprintf(w, "objects read: %d, skipped (already ingested): %d, failed: %d\n", s.ObjectsRead, s.ObjectsSkipped, s.ObjectsFailed)
+	if s.ObjectsFiltered > 0 {
+		fmt.Fprintf(w, "objects left out by --account/--region: %d\n", s.ObjectsFiltered)
+	}
 	fmt.Fprintf(w, "records ingested: %d in %.2fs (%s records/s), lines rejected: %d\n",
 		s.RecordsIngested, s.Seconds, humanCount(s.RecordsPerSec), s.LinesRejected)
 	for _, k := range ingest.Kinds {

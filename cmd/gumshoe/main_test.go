@@ -205,3 +205,23 @@ func TestSecondProcessIsToldWhoHoldsTheDatabase(t *testing.T) {
 		}
 	}
 }
+
+func TestLookup(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "g.duckdb")
+	writeFile(t, dir, "a.log", sample)
+	if _, _, err := run(t, "ingest", "--db", db, filepath.Join(dir, "a.log")); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "lookup", "--db", db, "--format", "csv", "172.31.9.69")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "log,time,matched,object_id,record,uri\n") || !strings.Contains(out, "flow_logs,2014-12-14 04:06:50,srcaddr,1,3,") {
+		t.Errorf("lookup = %q; want the flow record at line 3", out)
+	}
+	// Quotes in the value are data, not SQL.
+	if out, _, err := run(t, "lookup", "--db", db, "--format", "csv", "x'); DROP TABLE findings; --"); err != nil || strings.Count(out, "\n") != 1 {
+		t.Errorf("lookup of a hostile value = %q, %v; want only the header", out, err)
+	}
+}

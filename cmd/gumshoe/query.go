@@ -45,27 +45,33 @@ database's own lake or reach the network.`,
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			switch format {
-			case "csv":
-				err = writeCSV(out, res)
-			case "json":
-				err = writeJSON(out, res)
-			default:
-				err = writeTable(out, res)
-			}
-			if err != nil {
-				return err
-			}
-			if res.Truncated {
-				fmt.Fprintf(cmd.ErrOrStderr(), "gumshoe query: output stopped at %d rows (--limit)\n", limit)
-			}
-			return nil
+			return writeResult(cmd, res, format, limit)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
 	cmd.Flags().IntVar(&limit, "limit", 0, "stop after this many rows (0: no limit)")
 	return cmd
+}
+
+// writeResult prints a result in the chosen format.
+func writeResult(cmd *cobra.Command, res *store.Result, format string, limit int) error {
+	out := cmd.OutOrStdout()
+	var err error
+	switch format {
+	case "csv":
+		err = writeCSV(out, res)
+	case "json":
+		err = writeJSON(out, res)
+	default:
+		err = writeTable(out, res)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Truncated {
+		fmt.Fprintf(cmd.ErrOrStderr(), "gumshoe %s: output stopped at %d rows (--limit)\n", cmd.Name(), limit)
+	}
+	return nil
 }
 
 // text renders a value for table and CSV output.

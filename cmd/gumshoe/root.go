@@ -49,6 +49,7 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(
 		newIngestCommand(g),
 		newQueryCommand(g),
+		newLookupCommand(g),
 		newVersionCommand(),
 	)
 	return root

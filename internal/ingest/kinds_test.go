@@ -80,3 +80,22 @@ func TestIngestEveryKindFromOneBucket(t *testing.T) {
 		t.Errorf("--kind vpcflow on CloudTrail = %+v; want a clear failure", sum)
 	}
 }
+
+func TestAccountAndRegionFilters(t *testing.T) {
+	data := t.TempDir()
+	write(t, data, "AWSLogs/111111111111/vpcflowlogs/us-east-1/2014/12/14/a.log", []byte(goodV2))
+	write(t, data, "AWSLogs/222222222222/vpcflowlogs/us-east-1/2014/12/14/b.log", []byte(goodV2))
+	write(t, data, "AWSLogs/222222222222/vpcflowlogs/eu-west-1/2014/12/14/c.log", []byte(goodV2))
+	st := openStore(t, filepath.Join(t.TempDir(), "g.duckdb"))
+	defer st.Close()
+	sum, err := Run(context.Background(), st, Config{Sources: []string{data}, Accounts: []string{"222222222222"}, Regions: []string{"eu-west-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.ObjectsRead != 1 || sum.ObjectsFiltered != 2 {
+		t.Errorf("summary = %+v; want 1 read, 2 filtered", sum)
+	}
+	if n := count(t, st, "SELECT count(*) FROM ingested_objects WHERE account_id = '222222222222' AND region = 'eu-west-1'"); n != 1 {
+		t.Errorf("ledger = %d matching rows; want 1", n)
+	}
+}

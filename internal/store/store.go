@@ -213,7 +213,7 @@ func (s *Store) initConn(execer driver.ExecerContext, opts Options) error {
 	if !s.migrated.Load() {
 		return nil
 	}
-	for _, q := range graphViewsSQL {
+	for _, q := range append(graphViewsSQL, mentionsMacro) {
 		if _, err := execer.ExecContext(ctx, q, nil); err != nil {
 			return fmt.Errorf("create graph views: %w", err)
 		}
@@ -229,7 +229,7 @@ func (s *Store) createGraphViews(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	for _, q := range graphViewsSQL {
+	for _, q := range append(graphViewsSQL, mentionsMacro) {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create graph views: %w", err)
 		}

@@ -31,10 +31,8 @@ type Decoder struct {
 	digests   int
 	done      bool
 
-	key     [8]byte
-	scratch []byte // compacted record
-	inner   []byte // compacted event of a lookup-events record
-	strs    []byte // the flattened strings of one event
+	key  [8]byte
+	strs []byte // the flattened strings of one event
 }
 
 type state int
@@ -120,6 +118,7 @@ func (d *Decoder) Next(b *Batch) error {
 			d.first, d.firstSeen = k, true
 		}
 		if err != nil {
+			*ev = Event{}
 			b.Events = b.Events[:len(b.Events)-1]
 			if !d.recorded && (errors.Is(err, ErrNotCloudTrail) || errors.Is(err, ErrNotObject)) {
 				// The object is something else, such as a GuardDuty
@@ -134,6 +133,7 @@ func (d *Decoder) Next(b *Batch) error {
 		d.recorded = true
 		if k == kindDigest {
 			d.digests++
+			*ev = Event{}
 			b.Events = b.Events[:len(b.Events)-1]
 			continue
 		}
@@ -299,7 +299,7 @@ func (d *Decoder) start() error {
 		return d.fatal(0, ErrBinary)
 	}
 	line, _, _ := bytes.Cut(head, []byte("\n"))
-	return d.fatal(0, fmt.Errorf("%w: it starts with %s", ErrNotJSON, quote(line)))
+	return d.fatal(0, fmt.Errorf("%w: it starts with %s, not with an object or array", ErrNotJSON, quote(line)))
 }
 
 // isBinary reports whether b, the start of an object, holds bytes that
@@ -397,9 +397,13 @@ func (d *Decoder) badTop(format string, args ...any) ([]byte, *ParseError, error
 	d.record++
 	at := r.offset()
 	if r.mark >= 0 {
-		// Start again from the line after the record's start: a broken
-		// line may have run into the next one (an unterminated string).
-		r.pos = r.mark
+		// A broken line may have run into the next one (an unterminated
+		// string): start again from the line after the record's start,
+		// but only then, so that no byte is scanned more than twice.
+		seen := r.buf[r.mark:r.pos]
+		if i := bytes.IndexByte(seen, '\n'); i < 0 || bytes.IndexByte(seen[i+1:], '\n') < 0 {
+			r.pos = r.mark
+		}
 	}
 	r.mark = -1
 	d.state = stTop

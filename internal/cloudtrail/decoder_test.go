@@ -465,6 +465,7 @@ func TestHugeField(t *testing.T) {
 	if string(d.events[1].Raw) != event {
 		t.Errorf("the big event's Raw differs from the event")
 	}
+	t.Logf("decoding a %d-byte event allocated %d bytes", len(event), after.TotalAlloc-before.TotalAlloc)
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 6*uint64(len(event)) {
 		t.Errorf("decoding a %d-byte event allocated %d bytes; want at most 6 times the event", len(event), alloc)
 	}
@@ -589,5 +590,18 @@ func TestSniff(t *testing.T) {
 		if got := Sniff([]byte(tc.prefix)); got != tc.want {
 			t.Errorf("Sniff(%s) = %v; want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestResyncLinear decodes lines that each start a record running into
+// the last line: restarting every record from the line after its start
+// would scan the input once per line (minutes here); the decoder restarts
+// only after records of one or two lines.
+func TestResyncLinear(t *testing.T) {
+	const k = 100000
+	input := iamUserEvent + "\n" + strings.Repeat("{\"a\":[\n", k) + strings.Repeat("]", 2*k+5) + " x\n" + rootEvent + "\n"
+	d := decodeString(t, input)
+	if diff := cmp.Diff([]string{"1:CreateUser", "3:ConsoleLogin"}, names(d)); diff != "" || len(d.errors) != 1 {
+		t.Errorf("events (-want +got):\n%s\nerrors %q", diff, errorStrings(d))
 	}
 }

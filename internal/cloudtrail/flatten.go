@@ -195,7 +195,11 @@ func objectKeys(b []byte) []string {
 	}
 	for i := 1; ; {
 		ke := skipString(b, i)
-		keys = append(keys, string(unescapeKey(b[i:ke])))
+		key := b[i+1 : ke-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			key = unescapeKey(b[i:ke])
+		}
+		keys = append(keys, string(key))
 		hi := skip(b, ke+1)
 		if b[hi] == '}' {
 			return keys
@@ -204,6 +208,7 @@ func objectKeys(b []byte) []string {
 	}
 }
 
+// unescapeKey decodes a member name written with escapes.
 func unescapeKey(quoted []byte) []byte {
 	var s string
 	if json.Unmarshal(quoted, &s) != nil {
@@ -287,8 +292,9 @@ func (d *Decoder) decode(src []byte, ev *Event) (kind, error) {
 	if src[0] != '{' {
 		return kindNone, fmt.Errorf("%w: a JSON %s", ErrNotObject, jsonType(src[0]))
 	}
-	b, err := compact(d.scratch[:0], src)
-	d.scratch = b
+	// Compacted into memory of its own, which becomes Raw when the record
+	// is an event: S3 log files are compact already, so it fits exactly.
+	b, err := compact(make([]byte, 0, len(src)), src)
 	if err != nil {
 		return kindNone, err
 	}
@@ -309,7 +315,7 @@ func (d *Decoder) decode(src []byte, ev *Event) (kind, error) {
 	case !isEvent(&top):
 		return kindNone, notEvent(b)
 	}
-	return kindEvent, d.flatten(b, &top, ev)
+	return kindEvent, d.flatten(b, &top, true, ev)
 }
 
 // isEvent reports whether a record has any of the members every CloudTrail
@@ -366,8 +372,7 @@ func (d *Decoder) decodeLookup(b []byte, v span, ev *Event) error {
 		}
 		return fmt.Errorf("%w: CloudTrailEvent holds a JSON %s", ErrNotObject, jsonType(inner[0]))
 	}
-	e, err := compact(d.inner[:0], []byte(inner))
-	d.inner = e
+	e, err := compact(make([]byte, 0, len(inner)), []byte(inner))
 	if err != nil {
 		return fmt.Errorf("CloudTrailEvent: %w", err)
 	}
@@ -406,12 +411,13 @@ func (d *Decoder) flattenObject(e []byte, path string, ev *Event) error {
 	if !isEvent(&top) {
 		return fmt.Errorf("%s: %w", path, notEvent(e))
 	}
-	return d.flatten(e, &top, ev)
+	return d.flatten(e, &top, false, ev)
 }
 
 // flatten fills ev from the event in b, whose members of interest are in
-// top. Raw is a copy of b.
-func (d *Decoder) flatten(b []byte, top *[numTop]span, ev *Event) error {
+// top. Raw is b itself when owned (and not much larger than its content),
+// else a copy.
+func (d *Decoder) flatten(b []byte, top *[numTop]span, owned bool, ev *Event) error {
 	if v := top[fEventSource]; v.ok() && v.hi-v.lo > 5 && string(b[v.lo:v.lo+5]) == `"aws:` {
 		return fmt.Errorf("%w: eventSource %s is that of a Lambda event record (an S3, SQS, SNS or DynamoDB notification)",
 			ErrNotCloudTrail, quote(b[v.lo+1:v.hi-1]))
@@ -531,7 +537,10 @@ func (d *Decoder) flatten(b []byte, top *[numTop]span, ev *Event) error {
 
 	all := string(d.strs)
 	get := func(i int) string { return all[s[i].lo:s[i].hi] }
-	raw := bytes.Clone(b)
+	raw := b
+	if !owned || cap(b)-len(b) > len(b)/4 {
+		raw = bytes.Clone(b)
+	}
 	*ev = Event{
 		EventID:            get(sEventID),
 		EventTime:          t,

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -199,8 +201,15 @@ func (r *run) decodeCloudTrail(ctx context.Context, o source.Object, in io.Reade
 }
 
 func cloudTrailRow(e *cloudtrail.Event, objectID int64) store.CloudTrailRow {
+	id := e.EventID
+	if id == "" {
+		// Some exports drop eventID. The event's own bytes identify it, so
+		// the same event ingested twice is still stored once.
+		sum := sha256.Sum256(e.Raw)
+		id = "gumshoe-" + hex.EncodeToString(sum[:16])
+	}
 	return store.CloudTrailRow{
-		EventID: e.EventID, EventTime: store.Micros(e.EventTime), EventSource: e.EventSource, EventName: e.EventName,
+		EventID: id, EventTime: store.Micros(e.EventTime), EventSource: e.EventSource, EventName: e.EventName,
 		AWSRegion: e.AWSRegion, SourceIP: e.SourceIP, UserAgent: e.UserAgent, UserType: e.UserType, UserARN: e.UserARN,
 		PrincipalID: e.PrincipalID, AccountID: e.AccountID, AccessKeyID: e.AccessKeyID, UserName: e.UserName,
 		SessionIssuerARN: e.SessionIssuerARN, ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, ReadOnly: e.ReadOnly,

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -97,5 +98,34 @@ func TestAccountAndRegionFilters(t *testing.T) {
 	}
 	if n := count(t, st, "SELECT count(*) FROM ingested_objects WHERE account_id = '222222222222' AND region = 'eu-west-1'"); n != 1 {
 		t.Errorf("ledger = %d matching rows; want 1", n)
+	}
+}
+
+// TestCloudTrailWithoutEventIDs ingests Panther's test events, 20 of which
+// lack an eventID, twice.
+func TestCloudTrailWithoutEventIDs(t *testing.T) {
+	src := "../cloudtrail/testdata/panther-analysis_cloudtrail_test_events.ndjson"
+	st := openStore(t, filepath.Join(t.TempDir(), "g.duckdb"))
+	defer st.Close()
+	sum, err := Run(context.Background(), st, Config{Sources: []string{src}})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if sum.RecordsIngested != 421 || sum.LinesRejected != 29 {
+		t.Errorf("summary = %+v; want 421 events, 29 rejected", sum)
+	}
+	stored := count(t, st, "SELECT count(*) FROM cloudtrail_events")
+	if n := count(t, st, "SELECT count(*) FROM cloudtrail_events WHERE event_id LIKE 'gumshoe-%'"); n == 0 {
+		t.Error("no event got a synthesized ID")
+	}
+	// The same events under another name add nothing.
+	copyPath := filepath.Join(t.TempDir(), "copy.ndjson")
+	data, _ := os.ReadFile(src)
+	os.WriteFile(copyPath, append(data, '\n'), 0o644)
+	if _, err := Run(context.Background(), st, Config{Sources: []string{copyPath}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, st, "SELECT count(*) FROM cloudtrail_events"); n != stored {
+		t.Errorf("after ingesting a copy: %d events; want %d", n, stored)
 	}
 }

@@ -12,11 +12,14 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
+	"github.com/gumshoe-dev/gumshoe/internal/geoip"
 	"github.com/gumshoe-dev/gumshoe/internal/ingest"
 )
 
 func newIngestCommand(g *globalOptions) *cobra.Command {
 	var (
+		geoCity  string
+		geoASN   string
 		accounts []string
 		regions  []string
 		format   string
@@ -61,6 +64,12 @@ could be read at all.`,
 			}
 			stderr := cmd.ErrOrStderr()
 			cfg.Logger = g.logger(stderr)
+			res, err := geoip.Open(geoip.Config{CityDB: geoCity, ASNDB: geoASN})
+			if err != nil {
+				return err
+			}
+			defer res.Close()
+			cfg.GeoIP = res
 			if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 				cfg.Progress = progressPrinter(stderr)
 			}
@@ -99,6 +108,8 @@ could be read at all.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "flow log format of headerless input, e.g. '${version} ${account-id} ...' (default: the AWS default format)")
+	cmd.Flags().StringVar(&geoCity, "geoip-city", "", "MaxMind GeoLite2/GeoIP2 City or Country .mmdb file, to place public addresses (table ip_info)")
+	cmd.Flags().StringVar(&geoASN, "geoip-asn", "", "MaxMind GeoLite2-ASN .mmdb file, to name the networks (ASN and organisation) of public addresses")
 	cmd.Flags().StringSliceVar(&accounts, "account", nil, "ingest only objects of these accounts (by S3 key; repeatable or comma-separated)")
 	cmd.Flags().StringSliceVar(&regions, "region", nil, "ingest only objects of these regions (by S3 key)")
 	cmd.Flags().StringVar(&kind, "kind", "", "log kind of every object: vpcflow, cloudtrail, findings or dns (default: detect)")

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"runtime"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
+	"github.com/gumshoe-dev/gumshoe/internal/geoip"
 	"github.com/gumshoe-dev/gumshoe/internal/source"
 	"github.com/gumshoe-dev/gumshoe/internal/store"
 )
@@ -49,6 +51,9 @@ type Config struct {
 	// SegmentRollupKeys bounds the distinct rollup keys a worker holds in
 	// memory (about 200 bytes each) before it commits.
 	SegmentRollupKeys int
+	// GeoIP describes the public addresses seen (table ip_info); nil
+	// means AWS's published ranges only.
+	GeoIP *geoip.Resolver
 	// Source configures S3 access.
 	Source source.Config
 	// Progress, if set, is called about four times a second.
@@ -145,6 +150,14 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (*Summary, error) {
 	}
 	if cfg.SegmentRollupKeys <= 0 {
 		cfg.SegmentRollupKeys = 500_000
+	}
+	if cfg.GeoIP == nil {
+		res, err := geoip.Open(geoip.Config{})
+		if err != nil {
+			return nil, err
+		}
+		defer res.Close()
+		cfg.GeoIP = res
 	}
 	r := &run{cfg: cfg, st: st, log: cfg.Logger}
 	if r.log == nil {
@@ -301,6 +314,7 @@ type segmentWriter struct {
 	ct      *store.RowWriter[store.CloudTrailRow]
 	fd      *store.RowWriter[store.FindingRow]
 	dn      *store.RowWriter[store.DNSRow]
+	addrs   map[string]struct{} // addresses seen outside flows
 	objects []store.ObjectRecord
 	records int64
 }
@@ -374,6 +388,10 @@ func (w *segmentWriter) commit(ctx context.Context) error {
 		return nil
 	}
 	var seg store.Segment
+	info, err := w.describeAddresses()
+	if err != nil {
+		return err
+	}
 	if w.fw != nil {
 		var err error
 		seg.Files, seg.Evidence, err = w.fw.Close()
@@ -394,6 +412,9 @@ func (w *segmentWriter) commit(ctx context.Context) error {
 		seg.Files = append(seg.Files, sf)
 	}
 	w.ct, w.fd, w.dn = nil, nil, nil
+	if info != nil {
+		seg.Files = append(seg.Files, *info)
+	}
 	seg.Objects = w.objects
 	if err := w.r.st.Commit(ctx, seg); err != nil {
 		return err
@@ -426,6 +447,76 @@ func (w *segmentWriter) abort() {
 		w.dn.Abort()
 		w.dn = nil
 	}
+}
+
+// noteAddress remembers an address seen in CloudTrail or a finding.
+func (w *segmentWriter) noteAddress(a string) {
+	if a == "" {
+		return
+	}
+	if w.addrs == nil {
+		w.addrs = map[string]struct{}{}
+	}
+	w.addrs[a] = struct{}{}
+}
+
+// describeAddresses stages an ip_info row for every public address the
+// segment saw.
+func (w *segmentWriter) describeAddresses() (*store.StagedFile, error) {
+	seen := map[netip.Addr]struct{}{}
+	add := func(s string) {
+		a, err := netip.ParseAddr(s)
+		if err != nil || !geoip.IsPublic(a) {
+			return
+		}
+		seen[a.Unmap()] = struct{}{}
+	}
+	if w.fw != nil {
+		w.fw.EachString(add)
+	}
+	for a := range w.addrs {
+		add(a)
+	}
+	w.addrs = nil
+	if len(seen) == 0 {
+		return nil, nil
+	}
+	iw, err := w.r.st.NewIPInfoWriter()
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]store.IPInfoRow, 0, min(len(seen), 4096))
+	flush := func() error {
+		err := iw.Write(rows)
+		rows = rows[:0]
+		return err
+	}
+	for a := range seen {
+		info, ok := w.r.cfg.GeoIP.Lookup(a)
+		if !ok || (info.Country == "" && info.City == "" && info.ASN == 0 && info.AWSService == "") {
+			continue // nothing to say about it
+		}
+		rows = append(rows, store.IPInfoRow{
+			IP: a.String(), Country: info.Country, CountryName: info.CountryName, City: info.City,
+			Latitude: info.Latitude, Longitude: info.Longitude, ASN: int64(info.ASN), ASOrg: info.ASOrg,
+			AWSService: info.AWSService, AWSRegion: info.AWSRegion, HasGeo: info.Country != "" || info.City != "",
+		})
+		if len(rows) == cap(rows) {
+			if err := flush(); err != nil {
+				iw.Abort()
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		iw.Abort()
+		return nil, err
+	}
+	sf, err := iw.Close()
+	if err != nil {
+		return nil, err
+	}
+	return &sf, nil
 }
 
 // nilIfEmpty turns a nil *RowWriter into a nil interface.

@@ -178,6 +178,7 @@ func (r *run) decodeCloudTrail(ctx context.Context, o source.Object, in io.Reade
 				rows = rows[:0]
 				for i := range b.Events {
 					rows = append(rows, cloudTrailRow(&b.Events[i], s.id))
+					s.w.noteAddress(b.Events[i].SourceIP)
 				}
 				if res.storeErr = w.Write(rows); res.storeErr != nil {
 					return res
@@ -240,6 +241,7 @@ func (r *run) decodeFindings(ctx context.Context, o source.Object, in io.Reader,
 				rows = rows[:0]
 				for i := range b.Findings {
 					rows = append(rows, findingRow(&b.Findings[i], s.id))
+					s.w.noteAddress(b.Findings[i].RemoteIP)
 				}
 				if res.storeErr = w.Write(rows); res.storeErr != nil {
 					return res

@@ -129,3 +129,24 @@ func TestCloudTrailWithoutEventIDs(t *testing.T) {
 		t.Errorf("after ingesting a copy: %d events; want %d", n, stored)
 	}
 }
+
+func TestIPInfoFromAWSRanges(t *testing.T) {
+	data := t.TempDir()
+	// 52.216.0.1 is in S3's us-east-1 range (AWS's published ip-ranges.json);
+	// 10.0.0.1 is private and 8.8.8.8 is not AWS.
+	write(t, data, "flows.log", []byte(v2Header+
+		"2 123456789010 eni-1 10.0.0.1 52.216.0.1 40000 443 6 10 1000 1418530010 1418530070 ACCEPT OK\n"+
+		"2 123456789010 eni-1 10.0.0.1 8.8.8.8 40001 53 17 1 80 1418530010 1418530070 ACCEPT OK\n"))
+	st := openStore(t, filepath.Join(t.TempDir(), "g.duckdb"))
+	defer st.Close()
+	if _, err := Run(context.Background(), st, Config{Sources: []string{data}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.Query(context.Background(), "SELECT ip, aws_service, aws_region FROM ip_info ORDER BY ip", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || res.Rows[0][0] != "52.216.0.1" || res.Rows[0][1] != "S3" || res.Rows[0][2] != "us-east-1" {
+		t.Errorf("ip_info = %v; want only 52.216.0.1 as S3 in us-east-1", res.Rows)
+	}
+}

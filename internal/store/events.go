@@ -20,7 +20,29 @@ const (
 	cloudtrailTable = "cloudtrail_events"
 	findingsTable   = "findings"
 	dnsTable        = "dns_queries"
+	ipInfoTable     = "ip_info"
 )
+
+// IPInfoRow is one row of ip_info: what gumshoe knows about a public
+// address seen in the logs (GeoIP, ASN, AWS ranges).
+type IPInfoRow struct {
+	IP          string  `parquet:"ip"`
+	Country     string  `parquet:"country,optional"`
+	CountryName string  `parquet:"country_name,optional"`
+	City        string  `parquet:"city,optional"`
+	Latitude    float64 `parquet:"latitude"`
+	Longitude   float64 `parquet:"longitude"`
+	ASN         int64   `parquet:"asn"`
+	ASOrg       string  `parquet:"as_org,optional"`
+	AWSService  string  `parquet:"aws_service,optional"`
+	AWSRegion   string  `parquet:"aws_region,optional"`
+	HasGeo      bool    `parquet:"has_geo"`
+}
+
+// NewIPInfoWriter stages ip_info rows.
+func (s *Store) NewIPInfoWriter() (*RowWriter[IPInfoRow], error) {
+	return newRowWriter[IPInfoRow](s, ipInfoTable, newToken())
+}
 
 // JSON columns are written as plain strings: parquet-go's json tag on an
 // optional string panics when writing (v0.32), and would re-parse every
@@ -236,6 +258,14 @@ ON CONFLICT (id) DO UPDATE SET %[2]s
 WHERE excluded.count > findings.count
 	OR (excluded.count = findings.count AND coalesce(excluded.updated_at, TIMESTAMP '1970-01-01') > coalesce(findings.updated_at, TIMESTAMP '1970-01-01'))`,
 			src, updateAll(columnsOf(FindingRow{}), "id"))
+	case ipInfoTable:
+		q = fmt.Sprintf(`INSERT INTO ip_info BY NAME
+SELECT ip, country, country_name, city, CASE WHEN has_geo THEN latitude END AS latitude,
+	CASE WHEN has_geo THEN longitude END AS longitude, nullif(asn, 0) AS asn, as_org, aws_service, aws_region
+FROM %[1]s QUALIFY row_number() OVER (PARTITION BY ip) = 1
+ON CONFLICT (ip) DO UPDATE SET country = excluded.country, country_name = excluded.country_name, city = excluded.city,
+	latitude = excluded.latitude, longitude = excluded.longitude, asn = excluded.asn, as_org = excluded.as_org,
+	aws_service = excluded.aws_service, aws_region = excluded.aws_region`, src)
 	default:
 		return 0, fmt.Errorf("no table loader for %s", f.Table)
 	}

@@ -232,6 +232,15 @@ func (s *Store) NewFlowWriter() (*FlowWriter, error) {
 // Records returns the number of records written so far.
 func (w *FlowWriter) Records() int64 { return w.nrows }
 
+// EachString calls fn with every distinct string value (addresses among
+// them) seen since the writer started; ingest picks the public addresses
+// out of it to describe them. Call it before Close.
+func (w *FlowWriter) EachString(fn func(string)) {
+	for _, s := range w.rollup.strs[1:] {
+		fn(s)
+	}
+}
+
 // RollupKeys returns the number of distinct rollup keys held in memory;
 // callers close the writer when it grows past their memory budget.
 func (w *FlowWriter) RollupKeys() int { return w.rollup.size() }

@@ -116,6 +116,21 @@ CREATE TABLE findings (
 `,
 	// 3: the behavior graph.
 	graphMigration,
+	// 4: what is known of public addresses.
+	`
+CREATE TABLE ip_info (
+	ip           VARCHAR PRIMARY KEY,
+	country      VARCHAR,
+	country_name VARCHAR,
+	city         VARCHAR,
+	latitude     DOUBLE,
+	longitude    DOUBLE,
+	asn          BIGINT,
+	as_org       VARCHAR,
+	aws_service  VARCHAR,
+	aws_region   VARCHAR
+);
+`,
 }
 
 // migrate brings the schema up to date.

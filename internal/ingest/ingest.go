@@ -699,6 +699,9 @@ func (r *run) decode(ctx context.Context, o source.Object, batch *flowlog.Batch,
 		return decodeResult{err: err}
 	}
 	defer closer.Close()
+	if isParquet {
+		return r.decodeParquet(ctx, o, batch, s)
+	}
 	switch kind {
 	case KindCloudTrail:
 		return r.decodeCloudTrail(ctx, o, in, s)
@@ -707,7 +710,7 @@ func (r *run) decode(ctx context.Context, o source.Object, batch *flowlog.Batch,
 	case KindDNS:
 		return r.decodeDNS(ctx, o, in, s)
 	}
-	return r.decodeFlows(ctx, o, in, isParquet, batch, s)
+	return r.decodeFlows(ctx, o, in, batch, s)
 }
 
 // checksum hashes a local file so that the same bytes under another name

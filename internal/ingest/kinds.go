@@ -14,6 +14,7 @@ import (
 	"github.com/gumshoe-dev/gumshoe/internal/dnslog"
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
 	"github.com/gumshoe-dev/gumshoe/internal/guardduty"
+	"github.com/gumshoe-dev/gumshoe/internal/ocsf"
 	"github.com/gumshoe-dev/gumshoe/internal/source"
 	"github.com/gumshoe-dev/gumshoe/internal/store"
 )
@@ -339,21 +340,138 @@ func dnsRow(q *dnslog.Query, o source.Object, objectID int64) store.DNSRow {
 	return row
 }
 
-// decodeFlows reads a flow log object.
-func (r *run) decodeFlows(ctx context.Context, o source.Object, in io.Reader, isParquet bool, batch *flowlog.Batch, s *sink) (res decodeResult) {
-	res.kind = KindFlow
-	var dec decoder
-	if isParquet {
-		pd, closer, err := openParquet(ctx, o)
+// decodeParquet reads a Parquet object: Security Lake OCSF or an AWS
+// Parquet flow log.
+func (r *run) decodeParquet(ctx context.Context, o source.Object, batch *flowlog.Batch, s *sink) decodeResult {
+	ra, err := o.OpenReaderAt(ctx)
+	if err != nil {
+		return decodeResult{kind: KindFlow, err: fmt.Errorf("%s: %w", o.URI, err)}
+	}
+	defer ra.Close()
+	if ocsf.Sniff(ra, ra.Size()) {
+		return r.decodeOCSF(ctx, o, ra, s)
+	}
+	pd, err := flowlog.NewParquetDecoder(ra, ra.Size(), flowlog.ParquetOptions{File: o.URI})
+	if err != nil {
+		return decodeResult{kind: KindFlow, err: err}
+	}
+	return r.decodeFlowsWith(ctx, pd, batch, s)
+}
+
+// decodeOCSF reads a Security Lake object, sending each class of record to
+// the table of its native log.
+func (r *run) decodeOCSF(ctx context.Context, o source.Object, ra io.ReaderAt, s *sink) (res decodeResult) {
+	size := ra.(interface{ Size() int64 }).Size()
+	dec, err := ocsf.NewDecoder(ra, size, ocsf.Options{File: o.URI})
+	if err != nil {
+		return decodeResult{kind: KindFlow, err: err}
+	}
+	switch dec.Class() {
+	case ocsf.ClassNetworkActivity:
+		res.kind = KindFlow
+	case ocsf.ClassDNSActivity:
+		res.kind = KindDNS
+	case ocsf.ClassSecurityFinding, ocsf.ClassDetectionFinding:
+		res.kind = KindFindings
+	default:
+		res.kind = KindCloudTrail
+	}
+	res.format = "ocsf " + dec.Version()
+	b := &ocsf.Batch{}
+	var (
+		fw   *store.FlowWriter
+		ct   []store.CloudTrailRow
+		fd   []store.FindingRow
+		dn   []store.DNSRow
+		werr error
+	)
+	for ctx.Err() == nil {
+		err := dec.Next(b)
+		for _, pe := range b.Errors {
+			res.reject(pe.File, pe.Record, pe.Field, pe.Err, "")
+		}
+		n := len(b.Flows) + len(b.Events) + len(b.Queries) + len(b.Findings)
+		res.records += int64(n)
+		if s != nil && n > 0 {
+			if len(b.Flows) > 0 {
+				if fw == nil {
+					if fw, werr = s.w.writer(); werr != nil {
+						res.storeErr = werr
+						return res
+					}
+				}
+				if werr = fw.Write(s.id, b.Flows); werr != nil {
+					res.storeErr = werr
+					return res
+				}
+			}
+			if len(b.Events) > 0 {
+				ct = ct[:0]
+				for i := range b.Events {
+					ct = append(ct, cloudTrailRow(&b.Events[i], s.id))
+					s.w.noteAddress(b.Events[i].SourceIP)
+				}
+				w, err := s.w.cloudtrail()
+				if err == nil {
+					err = w.Write(ct)
+				}
+				if err != nil {
+					res.storeErr = err
+					return res
+				}
+			}
+			if len(b.Findings) > 0 {
+				fd = fd[:0]
+				for i := range b.Findings {
+					fd = append(fd, findingRow(&b.Findings[i], s.id))
+					s.w.noteAddress(b.Findings[i].RemoteIP)
+				}
+				w, err := s.w.findings()
+				if err == nil {
+					err = w.Write(fd)
+				}
+				if err != nil {
+					res.storeErr = err
+					return res
+				}
+			}
+			if len(b.Queries) > 0 {
+				dn = dn[:0]
+				for i := range b.Queries {
+					dn = append(dn, dnsRow(&b.Queries[i], o, s.id))
+				}
+				w, err := s.w.dns()
+				if err == nil {
+					err = w.Write(dn)
+				}
+				if err != nil {
+					res.storeErr = err
+					return res
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
 			res.err = err
-			return res
+			break
 		}
-		defer closer.Close()
-		dec = pd
-	} else {
-		dec = flowlog.NewTextDecoder(in, flowlog.TextOptions{File: o.URI, Format: r.cfg.Format})
 	}
+	if ctx.Err() != nil {
+		res.err = ctx.Err()
+	}
+	return res
+}
+
+// decodeFlows reads a text flow log object.
+func (r *run) decodeFlows(ctx context.Context, o source.Object, in io.Reader, batch *flowlog.Batch, s *sink) decodeResult {
+	return r.decodeFlowsWith(ctx, flowlog.NewTextDecoder(in, flowlog.TextOptions{File: o.URI, Format: r.cfg.Format}), batch, s)
+}
+
+// decodeFlowsWith reads flow records from dec.
+func (r *run) decodeFlowsWith(ctx context.Context, dec decoder, batch *flowlog.Batch, s *sink) (res decodeResult) {
+	res.kind = KindFlow
 	var fw *store.FlowWriter
 	for {
 		if ctx.Err() != nil {

@@ -150,3 +150,36 @@ func TestIPInfoFromAWSRanges(t *testing.T) {
 		t.Errorf("ip_info = %v; want only 52.216.0.1 as S3 in us-east-1", res.Rows)
 	}
 }
+
+// TestSecurityLake ingests the Security Lake OCSF samples (see
+// internal/ocsf/testdata/NOTICE): each class lands in its native table.
+func TestSecurityLake(t *testing.T) {
+	root := "../ocsf/testdata/1.0.0-rc.2/"
+	st := openStore(t, filepath.Join(t.TempDir(), "g.duckdb"))
+	defer st.Close()
+	sum, err := Run(context.Background(), st, Config{Sources: []string{
+		root + "VPC_FLOW/example0.gz.parquet",
+		root + "ROUTE53/example0.json.gz.parquet",
+		root + "SH_FINDINGS/example0.json.gz.parquet",
+		root + "CLOUD_TRAIL/authentication/ConsoleLogin.test.gz.parquet",
+		root + "CLOUD_TRAIL/account_change/CreateUser.test.gz.parquet",
+	}})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if sum.ObjectsRead != 5 || sum.LinesRejected != 0 {
+		t.Errorf("summary = %+v; want 5 objects read, nothing rejected", sum)
+	}
+	for q, min := range map[string]int64{
+		"SELECT count(*) FROM flow_logs WHERE srcaddr IS NOT NULL":                 1,
+		"SELECT count(*) FROM dns_queries WHERE query_name IS NOT NULL":            1,
+		"SELECT count(*) FROM findings WHERE source = 'securityhub'":               1,
+		"SELECT count(*) FROM cloudtrail_events WHERE event_name = 'ConsoleLogin'": 1,
+		"SELECT count(*) FROM cloudtrail_events WHERE event_name = 'CreateUser'":   1,
+		"SELECT count(*) FROM ingested_objects WHERE format LIKE 'ocsf%'":          5,
+	} {
+		if n := count(t, st, q); n < min {
+			t.Errorf("%s = %d; want at least %d", q, n, min)
+		}
+	}
+}

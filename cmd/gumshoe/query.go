@@ -92,6 +92,11 @@ func text(v any) string {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case float32:
 		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case map[string]any, []any:
+		// JSON and nested values: print them as JSON, not Go syntax.
+		if b, err := json.Marshal(x); err == nil {
+			return string(b)
+		}
 	}
 	return fmt.Sprint(v)
 }

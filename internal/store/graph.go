@@ -61,25 +61,34 @@ SELECT 'interface:' || interface_id, 'ip:' || local_addr, 'assigned_address', ''
 FROM flow_rollup_hourly WHERE interface_id IS NOT NULL AND local_addr IS NOT NULL
 GROUP BY ALL`,
 	`CREATE OR REPLACE TEMP VIEW entities AS
-SELECT entity_id, any_value(type) AS type, any_value(natural_key) AS natural_key,
-	coalesce(any_value(display_name) FILTER (WHERE display_name IS NOT NULL), any_value(natural_key)) AS display_name,
-	any_value(account_id) FILTER (WHERE account_id IS NOT NULL) AS account_id,
-	min(first_seen) AS first_seen, max(last_seen) AS last_seen
+SELECT e.*,
+	CASE WHEN e.type = 'ip' THEN json_object(
+		'private', is_private_address(e.natural_key),
+		'country', i.country, 'city', i.city, 'latitude', i.latitude, 'longitude', i.longitude,
+		'asn', i.asn, 'as_org', i.as_org, 'aws_service', i.aws_service, 'aws_region', i.aws_region)
+	END AS attributes
 FROM (
-	SELECT entity_id, type, natural_key, display_name, account_id, first_seen, last_seen FROM graph_entities
-	UNION ALL
-	SELECT 'interface:' || interface_id, 'interface', interface_id, NULL, account_id, min(first_seen), max(last_seen)
-	FROM flow_rollup_hourly WHERE interface_id IS NOT NULL GROUP BY ALL
-	UNION ALL
-	SELECT 'instance:' || instance_id, 'instance', instance_id, NULL, account_id, min(first_seen), max(last_seen)
-	FROM flow_rollup_hourly WHERE instance_id IS NOT NULL GROUP BY ALL
-	UNION ALL
-	SELECT 'ip:' || addr, 'ip', addr, NULL, NULL, min(first_seen), max(last_seen)
-	FROM (SELECT local_addr AS addr, first_seen, last_seen FROM flow_rollup_hourly
-		UNION ALL SELECT remote_addr, first_seen, last_seen FROM flow_rollup_hourly)
-	WHERE addr IS NOT NULL GROUP BY ALL
-)
-GROUP BY entity_id`,
+	SELECT entity_id, any_value(type) AS type, any_value(natural_key) AS natural_key,
+		coalesce(any_value(display_name) FILTER (WHERE display_name IS NOT NULL), any_value(natural_key)) AS display_name,
+		any_value(account_id) FILTER (WHERE account_id IS NOT NULL) AS account_id,
+		min(first_seen) AS first_seen, max(last_seen) AS last_seen
+	FROM (
+		SELECT entity_id, type, natural_key, display_name, account_id, first_seen, last_seen FROM graph_entities
+		UNION ALL
+		SELECT 'interface:' || interface_id, 'interface', interface_id, NULL, account_id, min(first_seen), max(last_seen)
+		FROM flow_rollup_hourly WHERE interface_id IS NOT NULL GROUP BY ALL
+		UNION ALL
+		SELECT 'instance:' || instance_id, 'instance', instance_id, NULL, account_id, min(first_seen), max(last_seen)
+		FROM flow_rollup_hourly WHERE instance_id IS NOT NULL GROUP BY ALL
+		UNION ALL
+		SELECT 'ip:' || addr, 'ip', addr, NULL, NULL, min(first_seen), max(last_seen)
+		FROM (SELECT local_addr AS addr, first_seen, last_seen FROM flow_rollup_hourly
+			UNION ALL SELECT remote_addr, first_seen, last_seen FROM flow_rollup_hourly)
+		WHERE addr IS NOT NULL GROUP BY ALL
+	)
+	GROUP BY entity_id
+) e
+LEFT JOIN ip_info i ON e.type = 'ip' AND i.ip = e.natural_key`,
 }
 
 // graphFromSegment adds what the segment's CloudTrail events, findings and

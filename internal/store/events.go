@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -241,7 +243,27 @@ func (w *RowWriter[T]) Abort() {
 // searched), findings replace older versions of themselves. It returns the
 // rows added or changed.
 func loadIntoTable(ctx context.Context, tx *sql.Tx, f StagedFile) (int64, error) {
-	src := fmt.Sprintf("read_parquet('%s', hive_partitioning = false)", sqlQuote(f.Staged))
+	// Empty strings are NULL (see lakeViewSQL for why parquet-go makes
+	// some).
+	var row any
+	switch f.Table {
+	case cloudtrailTable:
+		row = CloudTrailRow{}
+	case findingsTable:
+		row = FindingRow{}
+	case ipInfoTable:
+		row = IPInfoRow{}
+	}
+	var repl []string
+	t := reflect.TypeOf(row)
+	for i := 0; t != nil && i < t.NumField(); i++ {
+		fld := t.Field(i)
+		name, _, _ := strings.Cut(fld.Tag.Get("parquet"), ",")
+		if fld.Type.Kind() == reflect.String && name != "" {
+			repl = append(repl, fmt.Sprintf("NULLIF(%s, '') AS %s", quoteIdent(name), quoteIdent(name)))
+		}
+	}
+	src := fmt.Sprintf("(SELECT * REPLACE (%s) FROM read_parquet('%s', hive_partitioning = false))", strings.Join(repl, ", "), sqlQuote(f.Staged))
 	var q string
 	switch f.Table {
 	case cloudtrailTable:

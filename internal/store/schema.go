@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"path/filepath"
 	"strings"
 
@@ -179,19 +180,21 @@ func FlowColumns() []string {
 // lakeViewSQL defines a lake table as a temporary view over its Parquet
 // files. It is temporary so that it can be made on read-only connections
 // and always points at this lake's absolute path.
+//
+// String columns are read through NULLIF(col, ''): parquet-go v0.32 writes
+// a few NULLs of optional byte-array columns as empty strings when a Write
+// call straddles an internal boundary (reproduced in TestEmptyStringIsNull).
+// No log value gumshoe stores is an empty string, so '' always means NULL.
 func (s *Store) lakeViewSQL(table string) string {
 	var cols []string
-	switch table {
-	case flowTable:
-		cols = FlowColumns()
-	case rollupTable:
-		cols = RollupColumns()
-	case dnsTable:
-		for _, c := range columnsOf(DNSRow{}) {
-			if c == "answers" || c == "raw" {
-				c = fmt.Sprintf("CAST(%s AS JSON) AS %s", c, c)
-			}
-			cols = append(cols, c)
+	for _, c := range lakeColumns(table) {
+		switch {
+		case c.json:
+			cols = append(cols, fmt.Sprintf("CAST(NULLIF(%s, '') AS JSON) AS %s", c.name, c.name))
+		case c.text:
+			cols = append(cols, fmt.Sprintf("NULLIF(%s, '') AS %s", c.name, c.name))
+		default:
+			cols = append(cols, c.name)
 		}
 	}
 	glob := filepath.Join(s.lakeDir, table, "**", "*.parquet")
@@ -199,4 +202,37 @@ func (s *Store) lakeViewSQL(table string) string {
 	// shape (see rowShape); the anchor file brings every column's type.
 	return fmt.Sprintf(`CREATE OR REPLACE TEMP VIEW %s AS SELECT %s FROM read_parquet('%s', hive_partitioning = false, union_by_name = true)`,
 		table, strings.Join(cols, ", "), sqlQuote(glob))
+}
+
+type lakeColumn struct {
+	name       string
+	text, json bool
+}
+
+// lakeColumns lists a lake table's columns in order, marking the strings
+// (Go string or []byte fields of the row type).
+func lakeColumns(table string) []lakeColumn {
+	var row any
+	switch table {
+	case flowTable:
+		row = flowRow{}
+	case rollupTable:
+		row = rollupRow{}
+	case dnsTable:
+		row = DNSRow{}
+	}
+	t := reflect.TypeOf(row)
+	var out []lakeColumn
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("parquet")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		isText := f.Type.Kind() == reflect.String || (f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Uint8)
+		out = append(out, lakeColumn{name: name, text: isText,
+			json: table == dnsTable && (name == "answers" || name == "raw")})
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -363,5 +364,51 @@ func TestFindingsKeepTheNewestVersion(t *testing.T) {
 	}
 	if got := queryOne(t, st, "SELECT string_agg(id || '=' || title, ',' ORDER BY id) FROM findings"); got[0] != "x=x2,y=y3,z=z1-newer" {
 		t.Errorf("findings = %v; want x=x2,y=y3,z=z1-newer", got[0])
+	}
+}
+
+// TestEmptyStringIsNull reproduces parquet-go v0.32 writing a few NULLs of
+// optional string columns as empty strings (writes of 1,997 rows straddle
+// the boundary that triggers it), and checks that the views read them as
+// NULL.
+func TestEmptyStringIsNull(t *testing.T) {
+	st := openTest(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var recs []flowlog.Record
+	want := 0
+	for i := 0; i < 200000; i++ {
+		var r flowlog.Record
+		r.Line = i + 1
+		r.SetInt(flowlog.Start, 1418530010)
+		if rng.IntN(5) == 0 {
+			r.SetInt(flowlog.SrcPort, int64(i%65536))
+		}
+		if rng.IntN(10) == 0 {
+			r.SetStr(flowlog.Action, []byte("ACCEPT"))
+		}
+		if rng.IntN(7) == 0 {
+			r.SetStr(flowlog.InterfaceID, []byte("eni-"+string(rune('a'+rng.IntN(20)))))
+			want++
+		}
+		recs = append(recs, r)
+	}
+	fw, err := st.NewFlowWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(recs); i += 1997 {
+		if err := fw.Write(1, recs[i:min(i+1997, len(recs))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, ev, err := fw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit(context.Background(), Segment{Objects: []ObjectRecord{{ID: 1, URI: "/x", LogType: "vpcflow"}}, Files: files, Evidence: ev}); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryOne(t, st, "SELECT count(interface_id), count(*) FILTER (WHERE interface_id = '') FROM flow_logs"); got[0] != int64(want) || got[1] != int64(0) {
+		t.Errorf("count(interface_id), empty = %v; want %d, 0", got, want)
 	}
 }

@@ -37,8 +37,9 @@ bench-go: ## decoder and store micro-benchmarks
 	$(GO) test -run='^$$' -bench=. -benchmem ./internal/...
 
 BENCH_RECORDS ?= 3000000
-bench-ingest: build ## durable ingest vs. DuckDB read_csv, v2 and v5, BENCH_RECORDS each
-	$(GO) run ./tools/ingestbench -gumshoe $(BIN) -records $(BENCH_RECORDS) -out docs/bench-ingest.md
+BENCH_CT_EVENTS ?= 500000
+bench-ingest: build ## durable ingest vs. DuckDB by hand: flow logs v2 and v5 (BENCH_RECORDS each), CloudTrail (BENCH_CT_EVENTS)
+	$(GO) run ./tools/ingestbench -gumshoe $(BIN) -records $(BENCH_RECORDS) -ct-events $(BENCH_CT_EVENTS) -out docs/bench-ingest.md
 
 clean: ## remove build output and sample databases
 	rm -rf bin sample.duckdb sample.lake .bench

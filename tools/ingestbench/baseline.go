@@ -14,8 +14,6 @@ import (
 	// The baseline is DuckDB itself, used the way an analyst would use it;
 	// this tool is the one place outside the store that imports the driver.
 	_ "github.com/duckdb/duckdb-go/v2"
-
-	"github.com/gumshoe-dev/gumshoe/internal/flowgen"
 )
 
 // baselineChildFlag selects the hidden child mode; it is not a flag.FlagSet
@@ -34,41 +32,70 @@ type baselineResult struct {
 	DuckDB  string  `json:"duckdb_version"`
 }
 
-// baselineChild loads every flow log under dataDir into a new DuckDB
-// database at dbPath with one read_csv, the way an analyst does it by hand,
-// and prints a baselineResult.
+// baselineChild runs loadBaseline on its arguments and prints the
+// baselineResult.
 func baselineChild(args []string) error {
-	if len(args) != 2 {
-		return fmt.Errorf("usage: ingestbench %s DATA_DIR DB_PATH", baselineChildFlag)
+	if len(args) != 3 {
+		return fmt.Errorf("usage: ingestbench %s FORMAT DATA_DIR DB_PATH", baselineChildFlag)
 	}
-	dataDir, dbPath := args[0], args[1]
+	res, err := loadBaseline(context.Background(), args[0], args[1], args[2])
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+// loadBaseline loads every log file of a format under dataDir into a new
+// DuckDB database at dbPath with one statement, the way an analyst does it
+// by hand, and counts the rows. The time runs from childStart until the
+// count is known.
+func loadBaseline(ctx context.Context, format, dataDir, dbPath string) (baselineResult, error) {
+	var res baselineResult
 	db, err := sql.Open("duckdb", dbPath)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", dbPath, err)
+		return res, fmt.Errorf("open %s: %w", dbPath, err)
 	}
 	defer db.Close()
-	ctx := context.Background()
 
-	glob := filepath.ToSlash(filepath.Join(dataDir, "**", "*.log.gz"))
-	stmt := "CREATE TABLE t AS SELECT * FROM read_csv(" + sqlString(glob) + ", delim=' ', header=true)"
+	stmt := baselineStatement(format, dataDir)
 	if _, err := db.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("%s: %w", stmt, err)
+		return res, fmt.Errorf("%s: %w", stmt, err)
 	}
 	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
+		return res, fmt.Errorf("checkpoint: %w", err)
 	}
-	var res baselineResult
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM t").Scan(&res.Rows); err != nil {
-		return fmt.Errorf("count rows: %w", err)
+		return res, fmt.Errorf("count rows: %w", err)
 	}
 	res.Seconds = time.Since(childStart).Seconds()
 	if err := db.QueryRowContext(ctx, "SELECT version()").Scan(&res.DuckDB); err != nil {
-		return fmt.Errorf("duckdb version: %w", err)
+		return res, fmt.Errorf("duckdb version: %w", err)
 	}
 	if err := db.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", dbPath, err)
+		return res, fmt.Errorf("close %s: %w", dbPath, err)
 	}
-	return json.NewEncoder(os.Stdout).Encode(res)
+	return res, nil
+}
+
+// baselineStatement is what an analyst writes to load the files of format
+// under dataDir into a table t.
+//
+// For CloudTrail that is read_json over the files, each one object whose
+// Records member DuckDB infers as a list of structs, and unnest to make a
+// row of each event. Without union_by_name DuckDB infers that type from
+// the first files only and fails on the first member it did not see there
+// (with 500,000 generated events: additionalEventData.LoginTo of a console
+// sign-in); union_by_name, which its error message suggests, infers the
+// type of each file and unites them. maximum_object_size lifts DuckDB's
+// default limit of 16 MB on a JSON value, which here is a whole file.
+func baselineStatement(format, dataDir string) string {
+	if format == cloudTrail {
+		glob := filepath.ToSlash(filepath.Join(dataDir, "**", "*.json.gz"))
+		return "CREATE TABLE t AS SELECT unnest(Records, recursive := false) AS e FROM read_json(" + sqlString(glob) +
+			", format = 'auto', union_by_name = true, maximum_object_size = 1073741824)"
+	}
+	glob := filepath.ToSlash(filepath.Join(dataDir, "**", "*.log.gz"))
+	return "CREATE TABLE t AS SELECT * FROM read_csv(" + sqlString(glob) + ", delim=' ', header=true)"
 }
 
 // sqlString quotes s as a SQL string literal.
@@ -77,7 +104,7 @@ func sqlString(s string) string {
 }
 
 // runBaseline runs the baseline child on dataDir with a fresh database.
-func runBaseline(ctx context.Context, self, cache, dataDir string, st flowgen.Stats) measurement {
+func runBaseline(ctx context.Context, self, cache, format, dataDir string, in input) measurement {
 	dir, cleanup, err := scratch(cache, "baseline-")
 	if err != nil {
 		return measurement{err: err}
@@ -88,7 +115,7 @@ func runBaseline(ctx context.Context, self, cache, dataDir string, st flowgen.St
 		return measurement{err: fmt.Errorf("baseline: %w", err)}
 	}
 	db := filepath.Join(dir, "b.duckdb")
-	out, u, err := child(ctx, self, baselineChildFlag, absData, db)
+	out, u, err := child(ctx, self, baselineChildFlag, format, absData, db)
 	if err != nil {
 		return measurement{err: fmt.Errorf("baseline: %w", err)}
 	}
@@ -97,8 +124,8 @@ func runBaseline(ctx context.Context, self, cache, dataDir string, st flowgen.St
 		return measurement{err: fmt.Errorf("baseline: decode child output %q: %w", out, err)}
 	}
 	m := measurement{seconds: res.Seconds, cpu: u.cpu.Seconds(), rssKiB: u.rssKiB, rows: res.Rows, version: res.DuckDB}
-	if res.Rows != int64(st.Records) {
-		m.err = fmt.Errorf("baseline: MISMATCH: DuckDB loaded %d rows, generated %d records", res.Rows, st.Records)
+	if res.Rows != int64(in.records) {
+		m.err = fmt.Errorf("baseline: MISMATCH: DuckDB loaded %d rows, generated %d %s", res.Rows, in.records, unit(format))
 		return m
 	}
 	if m.dbBytes, err = diskBytes(db, db+".wal"); err != nil {

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/gumshoe-dev/gumshoe/internal/flowgen"
 )
 
 // ingestSummary is the part of `gumshoe ingest --json` output the harness
@@ -20,12 +18,16 @@ type ingestSummary struct {
 	ObjectsSkipped  *int64 `json:"objects_skipped"`
 	RecordsIngested *int64 `json:"records_ingested"`
 	LinesRejected   *int64 `json:"lines_rejected"`
+	// Kinds counts by log family ("vpcflow", "cloudtrail").
+	Kinds map[string]struct {
+		Records *int64 `json:"records"`
+	} `json:"kinds"`
 }
 
 // runGumshoe ingests dataDir into a fresh database with the gumshoe binary
 // and checks that every generated record is there and queryable. The time
 // runs until the ingest process exits, when the data is committed.
-func runGumshoe(ctx context.Context, bin, cache, dataDir string, st flowgen.Stats) measurement {
+func runGumshoe(ctx context.Context, bin, cache, format, dataDir string, in input) measurement {
 	dir, cleanup, err := scratch(cache, "gumshoe-")
 	if err != nil {
 		return measurement{err: err}
@@ -53,19 +55,32 @@ func runGumshoe(ctx context.Context, bin, cache, dataDir string, st flowgen.Stat
 	}
 	m.rows, m.rejected = *sum.RecordsIngested, *sum.LinesRejected
 	var problems []string
-	if m.rows != int64(st.Records) {
-		problems = append(problems, fmt.Sprintf("records_ingested %d, generated %d", m.rows, st.Records))
+	if m.rows != int64(in.records) {
+		problems = append(problems, fmt.Sprintf("records_ingested %d, generated %d", m.rows, in.records))
+	}
+	table := "flow_logs"
+	if format == cloudTrail {
+		// Every event must have been taken for CloudTrail, not for
+		// something else; the events are unique, so none is dropped as a
+		// duplicate.
+		table = "cloudtrail_events"
+		switch k := sum.Kinds[cloudTrail].Records; {
+		case k == nil:
+			problems = append(problems, "no kinds.cloudtrail.records")
+		case *k != int64(in.records):
+			problems = append(problems, fmt.Sprintf("kinds.cloudtrail.records %d, generated %d", *k, in.records))
+		}
 	}
 	if m.rejected != 0 {
 		problems = append(problems, fmt.Sprintf("lines_rejected %d, want 0", m.rejected))
 	}
-	if *sum.ObjectsRead != int64(st.Files) || *sum.ObjectsSkipped != 0 {
+	if *sum.ObjectsRead != int64(in.files) || *sum.ObjectsSkipped != 0 {
 		// Worth a look, but the records are what the benchmark is about.
-		fmt.Fprintf(os.Stderr, "warning: gumshoe: objects_read %d and objects_skipped %d, generated %d files\n", *sum.ObjectsRead, *sum.ObjectsSkipped, st.Files)
+		fmt.Fprintf(os.Stderr, "warning: gumshoe: objects_read %d and objects_skipped %d, generated %d files\n", *sum.ObjectsRead, *sum.ObjectsSkipped, in.files)
 	}
 
 	// Durable and queryable: a second process must see every row.
-	qout, _, err := child(ctx, bin, "query", "--db", db, "--format", "csv", "SELECT count(*) FROM flow_logs")
+	qout, _, err := child(ctx, bin, "query", "--db", db, "--format", "csv", "SELECT count(*) FROM "+table)
 	if err != nil {
 		m.err = fmt.Errorf("gumshoe: %w", err)
 		return m
@@ -74,8 +89,8 @@ func runGumshoe(ctx context.Context, bin, cache, dataDir string, st flowgen.Stat
 	switch {
 	case err != nil:
 		problems = append(problems, fmt.Sprintf("query output %q: %v", truncate(qout), err))
-	case n != int64(st.Records):
-		problems = append(problems, fmt.Sprintf("flow_logs holds %d rows, generated %d", n, st.Records))
+	case n != int64(in.records):
+		problems = append(problems, fmt.Sprintf("%s holds %d rows, generated %d", table, n, in.records))
 	}
 	if len(problems) > 0 {
 		m.err = fmt.Errorf("gumshoe: MISMATCH: %s", strings.Join(problems, "; "))

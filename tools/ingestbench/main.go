@@ -1,7 +1,8 @@
-// Command ingestbench measures how fast gumshoe makes VPC flow logs durable
-// and queryable, against what an analyst does by hand: one DuckDB
-// read_csv over the same gzip files. It is the program behind `make bench`,
-// and the numbers it prints are the ones quoted in the README.
+// Command ingestbench measures how fast gumshoe makes VPC flow logs and
+// CloudTrail logs durable and queryable, against what an analyst does by
+// hand: one DuckDB read_csv (flow logs) or read_json (CloudTrail) over the
+// same gzip files. It is the program behind `make bench`, and the numbers
+// it prints are the ones quoted in the README.
 //
 // Both sides run as child processes so that each one's wall clock and peak
 // RSS are its own, not the harness's:
@@ -9,7 +10,8 @@
 //	go build -o bin/gumshoe ./cmd/gumshoe
 //	go run ./tools/ingestbench -gumshoe bin/gumshoe -out docs/bench.md
 //
-// Input is generated once with internal/flowgen into -cache and reused.
+// Input is generated once with internal/flowgen and internal/ctgen into
+// -cache and reused.
 package main
 
 import (
@@ -28,14 +30,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gumshoe-dev/gumshoe/internal/ctgen"
 	"github.com/gumshoe-dev/gumshoe/internal/flowgen"
 )
 
 // seed fixes the generated input; changing it regenerates the cache.
 const seed = 1
 
+// cloudTrail is the -formats value for CloudTrail log files; the others
+// are flow log formats.
+const cloudTrail = "cloudtrail"
+
+// unit names what a format's input is made of: flow log records or
+// CloudTrail events.
+func unit(format string) string {
+	if format == cloudTrail {
+		return "events"
+	}
+	return "records"
+}
+
 type options struct {
-	records      int
+	records      int // flow log records per format
+	ctEvents     int // CloudTrail events
 	formats      []string
 	cache        string
 	gumshoe      string
@@ -56,7 +73,8 @@ func main() {
 	var o options
 	var formats string
 	flag.IntVar(&o.records, "records", 3_000_000, "flow log `records` per format")
-	flag.StringVar(&formats, "formats", "v2,v5", "comma-separated flow log formats to measure (v2, v5)")
+	flag.IntVar(&o.ctEvents, "ct-events", 500_000, "CloudTrail `events`")
+	flag.StringVar(&formats, "formats", "v2,v5,cloudtrail", "comma-separated formats to measure: flow logs v2, v5; cloudtrail")
 	flag.StringVar(&o.cache, "cache", filepath.Join(".bench", "data"), "`dir`ectory for generated input and scratch databases")
 	flag.StringVar(&o.gumshoe, "gumshoe", "", "`path` to the gumshoe binary (required unless -baseline-only)")
 	flag.IntVar(&o.runs, "runs", 3, "runs of each side; the fastest counts")
@@ -109,21 +127,21 @@ func run(ctx context.Context, o options) (bool, error) {
 	allOK := true
 	facts := machineFacts()
 	for _, format := range o.formats {
-		dir, st, err := ensureData(o.cache, format, o.records)
+		dir, in, err := ensureData(o.cache, format, o.size(format))
 		if err != nil {
 			return false, err
 		}
-		r := row{format: format, stats: st}
+		r := row{format: format, in: in}
 		for i := 1; i <= o.runs; i++ {
-			m := runBaseline(ctx, self, o.cache, dir, st)
-			logRun(format, "baseline", i, o.runs, st, m)
+			m := runBaseline(ctx, self, o.cache, format, dir, in)
+			logRun(format, "baseline", i, o.runs, in, m)
 			r.baseline.add(m)
 			if m.version != "" {
 				facts.duckdb = m.version
 			}
 			if !o.baselineOnly {
-				m := runGumshoe(ctx, o.gumshoe, o.cache, dir, st)
-				logRun(format, "gumshoe", i, o.runs, st, m)
+				m := runGumshoe(ctx, o.gumshoe, o.cache, format, dir, in)
+				logRun(format, "gumshoe", i, o.runs, in, m)
 				r.gumshoe.add(m)
 			}
 			if ctx.Err() != nil {
@@ -153,8 +171,14 @@ func (o *options) validate() error {
 	}
 	for i, f := range o.formats {
 		f = strings.TrimSpace(f)
-		if f != "v2" && f != "v5" {
-			return fmt.Errorf("-formats: unknown format %q (want v2, v5)", f)
+		switch f {
+		case "v2", "v5":
+		case cloudTrail:
+			if o.ctEvents <= 0 {
+				return fmt.Errorf("-ct-events must be positive, got %d", o.ctEvents)
+			}
+		default:
+			return fmt.Errorf("-formats: unknown format %q (want v2, v5, cloudtrail)", f)
 		}
 		o.formats[i] = f
 	}
@@ -181,55 +205,102 @@ func (o *options) validate() error {
 	return nil
 }
 
+// size is how many records or events of format to generate.
+func (o *options) size(format string) int {
+	if format == cloudTrail {
+		return o.ctEvents
+	}
+	return o.records
+}
+
+// input describes the generated data of one format.
+type input struct {
+	files     int
+	records   int   // flow log records or CloudTrail events
+	bytes     int64 // compressed size
+	jsonBytes int64 // CloudTrail only: the JSON before compression
+}
+
 // marker is written next to a generated data directory once generation has
 // finished, so that an interrupted generation is detected and redone.
 type marker struct {
-	Format  string        `json:"format"`
-	Records int           `json:"records"`
-	Seed    int64         `json:"seed"`
-	Stats   flowgen.Stats `json:"stats"`
+	Format  string          `json:"format"`
+	Records int             `json:"records"` // records or events asked for
+	Seed    int64           `json:"seed"`
+	Stats   json.RawMessage `json:"stats"` // flowgen.Stats or ctgen.Stats
+}
+
+// input decodes the generator's statistics recorded in the marker.
+func (m *marker) input() (input, error) {
+	if m.Format == cloudTrail {
+		var st ctgen.Stats
+		err := json.Unmarshal(m.Stats, &st)
+		return input{files: st.Files, records: st.Events, bytes: st.Bytes, jsonBytes: st.JSONBytes}, err
+	}
+	var st flowgen.Stats
+	err := json.Unmarshal(m.Stats, &st)
+	return input{files: st.Files, records: st.Records, bytes: st.Bytes}, err
 }
 
 // ensureData returns the directory holding the input for format, generating
 // it unless a complete earlier generation is there.
-func ensureData(cache, format string, records int) (string, flowgen.Stats, error) {
-	name := fmt.Sprintf("%s-%d", format, records)
+func ensureData(cache, format string, n int) (string, input, error) {
+	name := fmt.Sprintf("%s-%d", format, n)
 	dir := filepath.Join(cache, name)
 	// The marker lives outside dir so that neither side sees it as input.
 	markerPath := filepath.Join(cache, name+".json")
 	if b, err := os.ReadFile(markerPath); err == nil {
 		var m marker
-		if json.Unmarshal(b, &m) == nil && m.Format == format && m.Records == records && m.Seed == seed && m.Stats.Records == records {
-			if _, err := os.Stat(dir); err == nil {
-				return dir, m.Stats, nil
+		if json.Unmarshal(b, &m) == nil && m.Format == format && m.Records == n && m.Seed == seed {
+			if in, err := m.input(); err == nil && in.records == n {
+				if _, err := os.Stat(dir); err == nil {
+					return dir, in, nil
+				}
 			}
 		}
 	}
 	if err := os.Remove(markerPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return "", flowgen.Stats{}, fmt.Errorf("remove stale marker: %w", err)
+		return "", input{}, fmt.Errorf("remove stale marker: %w", err)
 	}
 	if err := os.RemoveAll(dir); err != nil {
-		return "", flowgen.Stats{}, fmt.Errorf("remove incomplete data: %w", err)
+		return "", input{}, fmt.Errorf("remove incomplete data: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "generating %d %s records into %s\n", records, format, dir)
+	fmt.Fprintf(os.Stderr, "generating %d %s %s into %s\n", n, format, unit(format), dir)
 	t0 := time.Now()
-	st, err := flowgen.Generate(dir, flowgen.Config{Records: records, Format: format, Seed: seed})
-	if err != nil {
-		return "", flowgen.Stats{}, fmt.Errorf("generate %s data: %w", format, err)
+	var (
+		stats any
+		in    input
+	)
+	if format == cloudTrail {
+		st, err := ctgen.Generate(dir, ctgen.Config{Events: n, Seed: seed})
+		if err != nil {
+			return "", input{}, fmt.Errorf("generate %s data: %w", format, err)
+		}
+		stats, in = st, input{files: st.Files, records: st.Events, bytes: st.Bytes, jsonBytes: st.JSONBytes}
+	} else {
+		st, err := flowgen.Generate(dir, flowgen.Config{Records: n, Format: format, Seed: seed})
+		if err != nil {
+			return "", input{}, fmt.Errorf("generate %s data: %w", format, err)
+		}
+		stats, in = st, input{files: st.Files, records: st.Records, bytes: st.Bytes}
 	}
-	fmt.Fprintf(os.Stderr, "generated %d files, %.1f MB gzip in %.1fs\n", st.Files, float64(st.Bytes)/1e6, time.Since(t0).Seconds())
-	b, err := json.MarshalIndent(marker{Format: format, Records: records, Seed: seed, Stats: st}, "", "  ")
+	fmt.Fprintf(os.Stderr, "generated %d files, %.1f MB gzip in %.1fs\n", in.files, float64(in.bytes)/1e6, time.Since(t0).Seconds())
+	raw, err := json.Marshal(stats)
 	if err != nil {
-		return "", flowgen.Stats{}, fmt.Errorf("encode marker: %w", err)
+		return "", input{}, fmt.Errorf("encode marker: %w", err)
+	}
+	b, err := json.MarshalIndent(marker{Format: format, Records: n, Seed: seed, Stats: raw}, "", "  ")
+	if err != nil {
+		return "", input{}, fmt.Errorf("encode marker: %w", err)
 	}
 	tmp := markerPath + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return "", flowgen.Stats{}, fmt.Errorf("write marker: %w", err)
+		return "", input{}, fmt.Errorf("write marker: %w", err)
 	}
 	if err := os.Rename(tmp, markerPath); err != nil {
-		return "", flowgen.Stats{}, fmt.Errorf("write marker: %w", err)
+		return "", input{}, fmt.Errorf("write marker: %w", err)
 	}
-	return dir, st, nil
+	return dir, in, nil
 }
 
 // measurement is one run of one side.
@@ -274,14 +345,15 @@ func (s *side) add(m measurement) {
 
 func (s *side) ok() bool { return len(s.errs) == 0 && s.runs > 0 }
 
-func logRun(format, name string, i, n int, st flowgen.Stats, m measurement) {
+func logRun(format, name string, i, n int, in input, m measurement) {
 	if m.err != nil {
 		fmt.Fprintf(os.Stderr, "%s %-8s run %d/%d: FAILED: %v\n", format, name, i, n, m.err)
 		return
 	}
-	fmt.Fprintf(os.Stderr, "%s %-8s run %d/%d: %6.2fs (%6.2fs CPU)  %s records/s  peak RSS %s MiB  %s B/record\n",
-		format, name, i, n, m.seconds, m.cpu, thousands(float64(st.Records)/m.seconds),
-		thousands(float64(m.rssKiB)/1024), strconv.FormatFloat(float64(m.dbBytes)/float64(st.Records), 'f', 1, 64))
+	u := unit(format)
+	fmt.Fprintf(os.Stderr, "%s %-8s run %d/%d: %6.2fs (%6.2fs CPU)  %s %s/s  peak RSS %s MiB  %s B/%s\n",
+		format, name, i, n, m.seconds, m.cpu, thousands(float64(in.records)/m.seconds), u,
+		thousands(float64(m.rssKiB)/1024), strconv.FormatFloat(float64(m.dbBytes)/float64(in.records), 'f', 1, 64), strings.TrimSuffix(u, "s"))
 }
 
 // usage is what a finished child cost.

@@ -9,13 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gumshoe-dev/gumshoe/internal/ctgen"
 	"github.com/gumshoe-dev/gumshoe/internal/flowgen"
 )
 
 // row is one format's results.
 type row struct {
 	format   string
-	stats    flowgen.Stats
+	in       input
 	baseline side
 	gumshoe  side
 }
@@ -65,6 +66,16 @@ func machineFacts() facts {
 }
 
 func renderReport(f facts, o options, rows []row) string {
+	// Flow logs and CloudTrail get a table each: their units differ.
+	var flows, trails []row
+	for _, r := range rows {
+		if r.format == cloudTrail {
+			trails = append(trails, r)
+		} else {
+			flows = append(flows, r)
+		}
+	}
+
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Ingest benchmark (%s)\n\n", time.Now().UTC().Format("2006-01-02"))
 	fmt.Fprintf(&b, "- machine: %d CPUs", f.cpus)
@@ -82,26 +93,29 @@ func renderReport(f facts, o options, rows []row) string {
 	if f.duckdb != "" {
 		fmt.Fprintf(&b, "- DuckDB %s (baseline, via duckdb-go)\n", f.duckdb)
 	}
-	fmt.Fprintf(&b, "- input: synthetic VPC flow logs from internal/flowgen (seed %d), gzip, S3 layout, %d records per file\n", seed, flowgen.DefaultRecordsPerFile)
-	fmt.Fprintf(&b, "- baseline: `CREATE TABLE t AS SELECT * FROM read_csv('<dir>/**/*.log.gz', delim=' ', header=true)`, `CHECKPOINT`, `SELECT count(*)`, in a fresh database\n")
-	fmt.Fprintf(&b, "- gumshoe: `gumshoe ingest --db <fresh> --json <dir>` until the process exits\n")
-	fmt.Fprintf(&b, "- best of %d runs; peak RSS is the highest of the runs; B/record is the on-disk database (and lake) size\n\n", o.runs)
-
-	b.WriteString("| format | records | baseline records/s | gumshoe records/s | gumshoe/baseline | baseline B/record | gumshoe B/record | baseline peak RSS MiB | gumshoe peak RSS MiB | input gz MB |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, r := range rows {
-		n := float64(r.stats.Records)
-		ratio := "—"
-		if r.baseline.ok() && r.gumshoe.ok() {
-			ratio = fmt.Sprintf("%.2f×", r.baseline.seconds/r.gumshoe.seconds)
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f |\n",
-			r.format, thousands(n),
-			rate(r.baseline, n), rate(r.gumshoe, n), ratio,
-			perRecord(r.baseline, n), perRecord(r.gumshoe, n),
-			mib(r.baseline), mib(r.gumshoe),
-			float64(r.stats.Bytes)/1e6)
+	if len(flows) > 0 {
+		fmt.Fprintf(&b, "- input: synthetic VPC flow logs from internal/flowgen (seed %d), gzip, S3 layout, %d records per file\n", seed, flowgen.DefaultRecordsPerFile)
+		fmt.Fprintf(&b, "- baseline: `%s`, `CHECKPOINT`, `SELECT count(*)`, in a fresh database\n", baselineStatement("v2", "<dir>"))
 	}
+	fmt.Fprintf(&b, "- gumshoe: `gumshoe ingest --db <fresh> --json <dir>` until the process exits\n")
+	fmt.Fprintf(&b, "- best of %d runs; peak RSS is the highest of the runs; B/record is the on-disk database (and lake) size\n", o.runs)
+
+	if len(flows) > 0 {
+		b.WriteString("\n")
+		writeTable(&b, "records", flows)
+	}
+	if len(trails) > 0 {
+		b.WriteString("\n")
+		writeTable(&b, "events", trails)
+		in := trails[0].in
+		b.WriteString("\n")
+		fmt.Fprintf(&b, "- cloudtrail input: synthetic CloudTrail log files from internal/ctgen (seed %d), `{\"Records\":[…]}` gzip, S3 layout, %d events per file, %s bytes of JSON per event on average\n",
+			seed, ctgen.DefaultEventsPerFile, thousands(float64(in.jsonBytes)/float64(in.records)))
+		fmt.Fprintf(&b, "- cloudtrail baseline: `%s`, `CHECKPOINT`, `SELECT count(*)`, in a fresh database: a row per event, its one column a STRUCT of every member found in the files (without `union_by_name`, which DuckDB's error message suggests, the type comes from the first files only and the load fails on the first member missing from them)\n",
+			baselineStatement(cloudTrail, "<dir>"))
+		fmt.Fprintf(&b, "- cloudtrail gumshoe: every event counted in `kinds.cloudtrail.records` and in `SELECT count(*) FROM cloudtrail_events` (eventIDs are unique: nothing is deduplicated)\n")
+	}
+
 	var notes []string
 	for _, r := range rows {
 		if r.baseline.ok() || r.gumshoe.ok() {
@@ -126,6 +140,27 @@ func renderReport(f facts, o options, rows []row) string {
 		b.WriteString("\n" + strings.Join(notes, "\n") + "\n")
 	}
 	return b.String()
+}
+
+// writeTable writes the results of rows whose input is made of units
+// ("records", "events").
+func writeTable(b *strings.Builder, units string, rows []row) {
+	one := strings.TrimSuffix(units, "s")
+	fmt.Fprintf(b, "| format | %[1]s | baseline %[1]s/s | gumshoe %[1]s/s | gumshoe/baseline | baseline B/%[2]s | gumshoe B/%[2]s | baseline peak RSS MiB | gumshoe peak RSS MiB | input gz MB |\n", units, one)
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range rows {
+		n := float64(r.in.records)
+		ratio := "—"
+		if r.baseline.ok() && r.gumshoe.ok() {
+			ratio = fmt.Sprintf("%.2f×", r.baseline.seconds/r.gumshoe.seconds)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f |\n",
+			r.format, thousands(n),
+			rate(r.baseline, n), rate(r.gumshoe, n), ratio,
+			perRecord(r.baseline, n), perRecord(r.gumshoe, n),
+			mib(r.baseline), mib(r.gumshoe),
+			float64(r.in.bytes)/1e6)
+	}
 }
 
 func rate(s side, n float64) string {

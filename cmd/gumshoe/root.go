@@ -74,7 +74,13 @@ func (g *globalOptions) logger(stderr io.Writer) *slog.Logger {
 }
 
 func (g *globalOptions) open(ctx context.Context, stderr io.Writer, readOnly bool) (*store.Store, error) {
-	return store.Open(ctx, g.dbPath(), store.Options{ReadOnly: readOnly, Logger: g.logger(stderr), MemoryLimit: envOr("GUMSHOE_MEMORY_LIMIT", "1GB")})
+	// Writers leave memory to the Go side, which decodes and stages; 512 MB
+	// measured as fast as 1 GB for loading CloudTrail segments.
+	limit := "1GB"
+	if !readOnly {
+		limit = "512MB"
+	}
+	return store.Open(ctx, g.dbPath(), store.Options{ReadOnly: readOnly, Logger: g.logger(stderr), MemoryLimit: envOr("GUMSHOE_MEMORY_LIMIT", limit)})
 }
 
 func envOr(name, def string) string {

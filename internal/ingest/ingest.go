@@ -317,6 +317,7 @@ type segmentWriter struct {
 	fd      *store.RowWriter[store.FindingRow]
 	dn      *store.RowWriter[store.DNSRow]
 	addrs   map[string]struct{} // addresses seen outside flows
+	events  map[string]struct{} // CloudTrail event IDs in this segment
 	objects []store.ObjectRecord
 	records int64
 }
@@ -370,7 +371,9 @@ func (w *segmentWriter) full() bool {
 	if w.dn != nil {
 		rows += w.dn.Records()
 	}
-	return rows >= cfg.SegmentRecords/4
+	// A segment of JSON logs is loaded into DuckDB in one statement; 100k
+	// events (about 150 MiB of JSON) stays well inside its memory limit.
+	return rows >= 100_000
 }
 
 func (w *segmentWriter) writer() (*store.FlowWriter, error) {
@@ -414,6 +417,7 @@ func (w *segmentWriter) commit(ctx context.Context) error {
 		seg.Files = append(seg.Files, sf)
 	}
 	w.ct, w.fd, w.dn = nil, nil, nil
+	w.events = nil
 	if info != nil {
 		seg.Files = append(seg.Files, *info)
 	}
@@ -449,6 +453,19 @@ func (w *segmentWriter) abort() {
 		w.dn.Abort()
 		w.dn = nil
 	}
+}
+
+// firstInSegment reports whether a CloudTrail event ID is new to the
+// segment; the store drops those already stored by earlier segments.
+func (w *segmentWriter) firstInSegment(id string) bool {
+	if w.events == nil {
+		w.events = make(map[string]struct{}, 1<<12)
+	}
+	if _, ok := w.events[id]; ok {
+		return false
+	}
+	w.events[id] = struct{}{}
+	return true
 }
 
 // noteAddress remembers an address seen in CloudTrail or a finding.

@@ -178,7 +178,11 @@ func (r *run) decodeCloudTrail(ctx context.Context, o source.Object, in io.Reade
 				}
 				rows = rows[:0]
 				for i := range b.Events {
-					rows = append(rows, cloudTrailRow(&b.Events[i], s.id))
+					row := cloudTrailRow(&b.Events[i], s.id)
+					if !s.w.firstInSegment(row.EventID) {
+						continue
+					}
+					rows = append(rows, row)
 					s.w.noteAddress(b.Events[i].SourceIP)
 				}
 				if res.storeErr = w.Write(rows); res.storeErr != nil {
@@ -408,7 +412,11 @@ func (r *run) decodeOCSF(ctx context.Context, o source.Object, ra io.ReaderAt, s
 			if len(b.Events) > 0 {
 				ct = ct[:0]
 				for i := range b.Events {
-					ct = append(ct, cloudTrailRow(&b.Events[i], s.id))
+					row := cloudTrailRow(&b.Events[i], s.id)
+					if !s.w.firstInSegment(row.EventID) {
+						continue
+					}
+					ct = append(ct, row)
 					s.w.noteAddress(b.Events[i].SourceIP)
 				}
 				w, err := s.w.cloudtrail()

@@ -21,7 +21,7 @@ func TestIngestEveryKindFromOneBucket(t *testing.T) {
 		return strings.Replace(strings.Replace(gdFinding, "COUNT", count, 1), "UPDATED", updatedHour, 1)
 	}
 	write(t, data, "AWSLogs/o-abc123/222222222222/CloudTrail/us-east-1/2025/03/06/222222222222_CloudTrail_us-east-1_20250306T0230Z_a.json.gz",
-		gz(t, `{"Records":[`+ev("e1")+`,`+ev("e2")+`]}`))
+		gz(t, `{"Records":[`+ev("e1")+`,`+ev("e2")+`,`+ev("e1")+`]}`))
 	// The same event delivered again (a second trail) is stored once.
 	write(t, data, "AWSLogs/222222222222/CloudTrail/us-east-1/2025/03/06/222222222222_CloudTrail_us-east-1_20250306T0235Z_b.json.gz",
 		gz(t, `{"Records":[`+ev("e2")+`,`+ev("e3")+`]}`))
@@ -40,7 +40,7 @@ func TestIngestEveryKindFromOneBucket(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	want := map[Kind]KindSummary{
-		KindCloudTrail: {Objects: 3, Records: 4},
+		KindCloudTrail: {Objects: 3, Records: 5},
 		KindFindings:   {Objects: 2, Records: 2},
 		KindDNS:        {Objects: 1, Records: 2},
 		KindFlow:       {Objects: 1, Records: 2},
@@ -54,7 +54,7 @@ func TestIngestEveryKindFromOneBucket(t *testing.T) {
 		t.Errorf("summary = %+v; want 1 digest skipped, nothing failed", sum)
 	}
 	if n := count(t, st, "SELECT count(*) FROM cloudtrail_events"); n != 3 {
-		t.Errorf("cloudtrail_events = %d rows; want 3 (e2 once)", n)
+		t.Errorf("cloudtrail_events = %d rows; want 3 (e1 and e2 once each)", n)
 	}
 	if n := count(t, st, "SELECT count(*) FROM cloudtrail_events WHERE user_name = 'web-role' AND session_issuer_arn = 'arn:aws:iam::222222222222:role/web-role' AND read_only"); n != 3 {
 		t.Errorf("flattened CloudTrail columns wrong: %d rows match", n)

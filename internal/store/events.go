@@ -177,11 +177,16 @@ func newRowWriter[T any](s *Store, table, token string) (*RowWriter[T], error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", staged, err)
 	}
-	return &RowWriter[T]{table: table, f: f, w: parquet.NewGenericWriter[T](f, writerOptions()...),
+	// Small row groups: CloudTrail and finding rows carry kilobytes of
+	// JSON each, and a writer buffers a whole row group in memory.
+	opts := append(writerOptions(), parquet.MaxRowsPerRowGroup(16384))
+	return &RowWriter[T]{table: table, f: f, w: parquet.NewGenericWriter[T](f, opts...),
 		sf: StagedFile{Table: table, Staged: staged, Final: rel}}, nil
 }
 
-// NewCloudTrailWriter stages cloudtrail_events rows.
+// NewCloudTrailWriter stages cloudtrail_events rows. The rows of one writer
+// must have distinct event IDs (ingest drops repeats within a segment);
+// Commit drops those already stored.
 func (s *Store) NewCloudTrailWriter() (*RowWriter[CloudTrailRow], error) {
 	return newRowWriter[CloudTrailRow](s, cloudtrailTable, newToken())
 }
@@ -240,7 +245,8 @@ func (w *RowWriter[T]) Abort() {
 // loadIntoTable moves a staged file's rows into a DuckDB table within the
 // commit's transaction: CloudTrail events skip event IDs already stored
 // (duplicates of an event share its time, so only the staged time range is
-// searched), findings replace older versions of themselves. It returns the
+// searched; the writer has already dropped duplicates within the segment),
+// findings replace older versions of themselves. It returns the
 // rows added or changed.
 func loadIntoTable(ctx context.Context, tx *sql.Tx, f StagedFile) (int64, error) {
 	// Empty strings are NULL (see lakeViewSQL for why parquet-go makes
@@ -268,7 +274,7 @@ func loadIntoTable(ctx context.Context, tx *sql.Tx, f StagedFile) (int64, error)
 	switch f.Table {
 	case cloudtrailTable:
 		q = fmt.Sprintf(`INSERT INTO cloudtrail_events BY NAME
-SELECT s.* FROM (SELECT * FROM %[1]s QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY object_record) = 1) s
+SELECT s.* FROM %[1]s s
 WHERE NOT EXISTS (
 	SELECT 1 FROM cloudtrail_events e
 	WHERE e.event_id = s.event_id

@@ -74,13 +74,15 @@ func (g *globalOptions) logger(stderr io.Writer) *slog.Logger {
 }
 
 func (g *globalOptions) open(ctx context.Context, stderr io.Writer, readOnly bool) (*store.Store, error) {
-	// Writers leave memory to the Go side, which decodes and stages; 512 MB
-	// measured as fast as 1 GB for loading CloudTrail segments.
-	limit := "1GB"
+	// Writers leave memory and cores to the Go side, which decodes and
+	// stages in parallel: 512 MB measured as fast as 1 GB for loading
+	// CloudTrail segments, and one DuckDB thread 12% faster than two (less
+	// contention with the decoding workers).
+	limit, threads := "1GB", 0
 	if !readOnly {
-		limit = "512MB"
+		limit, threads = "512MB", 1
 	}
-	return store.Open(ctx, g.dbPath(), store.Options{ReadOnly: readOnly, Logger: g.logger(stderr), MemoryLimit: envOr("GUMSHOE_MEMORY_LIMIT", limit)})
+	return store.Open(ctx, g.dbPath(), store.Options{ReadOnly: readOnly, Logger: g.logger(stderr), MemoryLimit: envOr("GUMSHOE_MEMORY_LIMIT", limit), Threads: threads})
 }
 
 func envOr(name, def string) string {

@@ -53,3 +53,41 @@ func TestGraphOnRealDetonations(t *testing.T) {
 		}
 	}
 }
+
+// TestGraphInstanceAddresses links instances to their interfaces and
+// addresses from GuardDuty instance details (both key casings) and from
+// CloudTrail RunInstances responses.
+func TestGraphInstanceAddresses(t *testing.T) {
+	data := t.TempDir()
+	runInstances := `{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111111111111:user/deployer","accountId":"111111111111","userName":"deployer"},` +
+		`"eventTime":"2025-03-06T02:31:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.15.0",` +
+		`"requestParameters":{},"responseElements":{"instancesSet":{"items":[{"instanceId":"i-0aaaaaaaaaaaaaaa1","networkInterfaceSet":{"items":[{"networkInterfaceId":"eni-0bbbbbbbbbbbbbbb1","privateIpAddress":"10.1.2.3","association":{"publicIp":"54.1.2.3"}}]}}]}},` +
+		`"eventID":"run-1","eventType":"AwsApiCall","recipientAccountId":"111111111111"}]}`
+	write(t, data, "ct.json", []byte(runInstances))
+	st := openStore(t, filepath.Join(t.TempDir(), "g.duckdb"))
+	defer st.Close()
+	// The PascalCase document alone first, so that its edges are checked
+	// on their own.
+	if _, err := Run(context.Background(), st, Config{Sources: []string{"../guardduty/testdata/get-findings-pascalcase.json"}}); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := count(t, st, `SELECT count(*) FROM relationships WHERE from_id = 'interface:eni-0123456789abcdef0' AND to_id = 'ip:10.0.1.25'`); n < 1 {
+		t.Error("PascalCase GuardDuty instance details: no interface address edge")
+	}
+	sources := []string{data, "../guardduty/testdata/get-findings-camelcase.json"}
+	if _, err := Run(context.Background(), st, Config{Sources: sources}); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	for _, q := range []string{
+		`SELECT count(*) FROM relationships WHERE from_id = 'instance:i-0aaaaaaaaaaaaaaa1' AND to_id = 'interface:eni-0bbbbbbbbbbbbbbb1' AND type = 'has_interface'`,
+		`SELECT count(*) FROM relationships WHERE from_id = 'interface:eni-0bbbbbbbbbbbbbbb1' AND to_id = 'ip:54.1.2.3' AND detail = 'public'`,
+		`SELECT count(*) FROM relationships WHERE from_id = 'interface:eni-0123456789abcdef0' AND to_id = 'ip:10.0.1.25' AND type = 'assigned_address' AND detail = 'private'`,
+		`SELECT count(*) FROM relationships WHERE from_id = 'interface:eni-0123456789abcdef0' AND to_id = 'ip:203.0.113.25' AND detail = 'public'`,
+		`SELECT count(*) FROM relationships r JOIN entities e ON e.entity_id = r.from_id WHERE r.type = 'has_interface' AND r.to_id = 'interface:eni-0123456789abcdef0'`,
+		`SELECT count(*) FROM entities WHERE entity_id = 'interface:eni-0bbbbbbbbbbbbbbb1'`,
+	} {
+		if n := count(t, st, q); n < 1 {
+			t.Errorf("no match for %s", q)
+		}
+	}
+}

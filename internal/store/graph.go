@@ -91,6 +91,36 @@ FROM (
 LEFT JOIN ip_info i ON e.type = 'ip' AND i.ip = e.natural_key`,
 }
 
+// niEdgesSQL adds the edges of seg_ni (instance, hour, eni, private_ip,
+// public_ip): has_interface and assigned_address, as flows make them.
+const niEdgesSQL = `INSERT INTO graph_edges
+SELECT from_id, to_id, type, detail, hour, count(*), 0
+FROM (
+	SELECT 'instance:' || instance_id AS from_id, 'interface:' || eni AS to_id, 'has_interface' AS type, '' AS detail, hour
+	FROM seg_ni WHERE eni IS NOT NULL
+	UNION ALL SELECT 'interface:' || eni, 'ip:' || private_ip, 'assigned_address', 'private', hour
+	FROM seg_ni WHERE eni IS NOT NULL AND private_ip IS NOT NULL
+	UNION ALL SELECT 'interface:' || eni, 'ip:' || public_ip, 'assigned_address', 'public', hour
+	FROM seg_ni WHERE eni IS NOT NULL AND public_ip IS NOT NULL
+)
+WHERE hour IS NOT NULL
+GROUP BY ALL
+ON CONFLICT (from_id, to_id, type, detail, hour) DO UPDATE SET count = graph_edges.count + excluded.count`
+
+// niEntitiesSQL adds the interfaces and addresses of seg_ni as entities.
+const niEntitiesSQL = `INSERT INTO graph_entities
+SELECT entity_id, any_value(type), any_value(natural_key), any_value(natural_key), NULL, min(hour), max(hour)
+FROM (
+	SELECT 'interface:' || eni AS entity_id, 'interface' AS type, eni AS natural_key, hour FROM seg_ni WHERE eni IS NOT NULL
+	UNION ALL SELECT 'ip:' || private_ip, 'ip', private_ip, hour FROM seg_ni WHERE private_ip IS NOT NULL
+	UNION ALL SELECT 'ip:' || public_ip, 'ip', public_ip, hour FROM seg_ni WHERE public_ip IS NOT NULL
+)
+WHERE hour IS NOT NULL
+GROUP BY entity_id
+ON CONFLICT (entity_id) DO UPDATE SET
+	first_seen = least(graph_entities.first_seen, excluded.first_seen),
+	last_seen = greatest(graph_entities.last_seen, excluded.last_seen)`
+
 // graphFromSegment adds what the segment's CloudTrail events, findings and
 // DNS queries say to the graph tables, inside the commit's transaction.
 func graphFromSegment(ctx context.Context, tx *sql.Tx, minObject, maxObject int64, dnsFiles []string) error {
@@ -180,6 +210,29 @@ GROUP BY ALL
 ON CONFLICT (from_id, to_id, type, detail, hour) DO UPDATE SET
 	count = graph_edges.count + excluded.count,
 	failures = graph_edges.failures + excluded.failures`,
+		// Instances launched (RunInstances responses): instance →
+		// interface → addresses.
+		`CREATE OR REPLACE TEMP TABLE seg_ni AS
+SELECT item->>'instanceId' AS instance_id, hour,
+	ni->>'networkInterfaceId' AS eni, ni->>'privateIpAddress' AS private_ip,
+	json_extract_string(ni, '$.association.publicIp') AS public_ip
+FROM (
+	SELECT item, hour, unnest(coalesce(json_extract(item, '$.networkInterfaceSet.items[*]'), [NULL::JSON])) AS ni
+	FROM (
+		SELECT hour, unnest(json_extract(raw, '$.responseElements.instancesSet.items[*]')) AS item
+		FROM seg_ct WHERE event_name = 'RunInstances' AND error_code IS NULL
+	)
+)
+WHERE item->>'instanceId' IS NOT NULL`,
+		`INSERT INTO graph_entities
+SELECT 'instance:' || instance_id, 'instance', instance_id, instance_id, NULL, min(hour), max(hour)
+FROM seg_ni GROUP BY instance_id
+ON CONFLICT (entity_id) DO UPDATE SET
+	first_seen = least(graph_entities.first_seen, excluded.first_seen),
+	last_seen = greatest(graph_entities.last_seen, excluded.last_seen)`,
+		niEntitiesSQL,
+		niEdgesSQL,
+		`DROP TABLE seg_ni`,
 		`DROP TABLE seg_ct`,
 		// Findings: the finding and what it involves.
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE seg_f AS SELECT * FROM findings WHERE object_id BETWEEN %d AND %d`, minObject, maxObject),
@@ -215,6 +268,22 @@ FROM (
 WHERE hour IS NOT NULL
 GROUP BY ALL
 ON CONFLICT (from_id, to_id, type, detail, hour) DO NOTHING`,
+		// Instance network details in GuardDuty findings (either key
+		// casing): instance → interface → private and public addresses.
+		`CREATE OR REPLACE TEMP TABLE seg_ni AS
+SELECT instance_id, hour,
+	coalesce(ni->>'networkInterfaceId', ni->>'NetworkInterfaceId') AS eni,
+	coalesce(ni->>'privateIpAddress', ni->>'PrivateIpAddress') AS private_ip,
+	coalesce(ni->>'publicIp', ni->>'PublicIp') AS public_ip
+FROM (
+	SELECT instance_id, date_trunc('hour', coalesce(last_seen, updated_at, created_at)) AS hour,
+		unnest(list_concat(coalesce(json_extract(raw, '$.resource.instanceDetails.networkInterfaces[*]'), []::JSON[]),
+			coalesce(json_extract(raw, '$.Resource.InstanceDetails.NetworkInterfaces[*]'), []::JSON[]))) AS ni
+	FROM seg_f WHERE instance_id IS NOT NULL
+)`,
+		niEntitiesSQL,
+		niEdgesSQL,
+		`DROP TABLE seg_ni`,
 		`DROP TABLE seg_f`,
 	}
 	if len(dnsFiles) > 0 {

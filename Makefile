@@ -13,11 +13,15 @@ help: ## list targets
 build: ## build bin/gumshoe
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/gumshoe
 
-sample: build ## ingest the sample flow logs in testdata/sample and query them
+sample: build ## ingest sample flow logs, CloudTrail and findings, and query them
 	rm -rf sample.duckdb sample.lake
-	./$(BIN) ingest --db sample.duckdb testdata/sample/AWSLogs
+	./$(BIN) ingest --db sample.duckdb testdata/sample/AWSLogs \
+		internal/cloudtrail/testdata/stratus-red-team_detonation-logs/aws.credential-access.ec2-steal-instance-credentials.json \
+		internal/guardduty/testdata/get-findings-camelcase.json
 	./$(BIN) query --db sample.duckdb "SELECT interface_id, srcaddr, dstaddr, dstport, protocol, action, sum(bytes) AS bytes, count(*) AS records FROM flow_logs WHERE log_status = 'OK' GROUP BY ALL ORDER BY bytes DESC LIMIT 10"
 	./$(BIN) query --db sample.duckdb "SELECT hour, interface_id, local_addr, local_port, remote_addr, remote_port, direction, action, bytes_in, bytes_out, flows FROM flow_rollup_hourly ORDER BY hour, interface_id LIMIT 10"
+	./$(BIN) query --db sample.duckdb "SELECT from_id, type, to_id, detail, count FROM relationships WHERE from_id LIKE '%i-786a3A8B5C0d92eF4' OR to_id LIKE '%i-786a3A8B5C0d92eF4' ORDER BY type"
+	./$(BIN) lookup --db sample.duckdb 18.236.253.47 --limit 5
 
 test: ## vet and run every test (what CI runs)
 	$(GO) vet ./...

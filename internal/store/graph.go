@@ -7,8 +7,10 @@ import (
 )
 
 // The behavior graph. Entities and relationships from CloudTrail, findings
-// and DNS are few enough per hour to keep in tables, updated by each commit
-// (graph_entities, graph_edges). Those from flows are as numerous as the
+// and DNS are few enough per hour to keep in tables, appended to by each
+// commit (graph_entities, graph_edges: one row per segment and key, summed
+// by the views; upserting into indexed tables cost more than the rest of a
+// CloudTrail commit). Those from flows are as numerous as the
 // hourly rollup and are read from it instead of being copied: the views
 // entities and relationships join both, so the graph is current the moment
 // a segment commits and flow ingest pays nothing for it.
@@ -19,7 +21,7 @@ import (
 // graphMigration creates the graph tables (migration 3).
 const graphMigration = `
 CREATE TABLE graph_entities (
-	entity_id    VARCHAR PRIMARY KEY,
+	entity_id    VARCHAR NOT NULL,
 	type         VARCHAR NOT NULL,
 	natural_key  VARCHAR NOT NULL,
 	display_name VARCHAR,
@@ -34,8 +36,7 @@ CREATE TABLE graph_edges (
 	detail   VARCHAR NOT NULL,
 	hour     TIMESTAMP NOT NULL,
 	count    BIGINT NOT NULL,
-	failures BIGINT NOT NULL,
-	PRIMARY KEY (from_id, to_id, type, detail, hour)
+	failures BIGINT NOT NULL
 );
 CREATE MACRO is_ip_address(a) AS
 	a IS NOT NULL AND (regexp_full_match(a, '[0-9]{1,3}(\.[0-9]{1,3}){3}') OR (a LIKE '%:%' AND regexp_full_match(a, '[0-9A-Fa-f:.]+')));
@@ -45,8 +46,9 @@ CREATE MACRO is_ip_address(a) AS
 // flow rollup. Temporary, like the lake views they read.
 var graphViewsSQL = []string{
 	`CREATE OR REPLACE TEMP VIEW relationships AS
-SELECT from_id, to_id, type, detail, hour, count, failures, NULL::BIGINT AS bytes_in, NULL::BIGINT AS bytes_out
-FROM graph_edges
+SELECT from_id, to_id, type, detail, hour, sum(count)::BIGINT AS count, sum(failures)::BIGINT AS failures,
+	NULL::BIGINT AS bytes_in, NULL::BIGINT AS bytes_out
+FROM graph_edges GROUP BY from_id, to_id, type, detail, hour
 UNION ALL
 SELECT 'interface:' || interface_id, 'ip:' || remote_addr, 'connected', protocol || '/' || coalesce(local_port::VARCHAR, '-') || '/' || direction,
 	hour, sum(flows)::BIGINT, sum(flows) FILTER (WHERE action = 'REJECT')::BIGINT, sum(bytes_in)::BIGINT, sum(bytes_out)::BIGINT
@@ -104,8 +106,7 @@ FROM (
 	FROM seg_ni WHERE eni IS NOT NULL AND public_ip IS NOT NULL
 )
 WHERE hour IS NOT NULL
-GROUP BY ALL
-ON CONFLICT (from_id, to_id, type, detail, hour) DO UPDATE SET count = graph_edges.count + excluded.count`
+GROUP BY ALL`
 
 // niEntitiesSQL adds the interfaces and addresses of seg_ni as entities.
 const niEntitiesSQL = `INSERT INTO graph_entities
@@ -116,17 +117,23 @@ FROM (
 	UNION ALL SELECT 'ip:' || public_ip, 'ip', public_ip, hour FROM seg_ni WHERE public_ip IS NOT NULL
 )
 WHERE hour IS NOT NULL
-GROUP BY entity_id
-ON CONFLICT (entity_id) DO UPDATE SET
-	first_seen = least(graph_entities.first_seen, excluded.first_seen),
-	last_seen = greatest(graph_entities.last_seen, excluded.last_seen)`
+GROUP BY entity_id`
 
 // graphFromSegment adds what the segment's CloudTrail events, findings and
 // DNS queries say to the graph tables, inside the commit's transaction.
 func graphFromSegment(ctx context.Context, tx *sql.Tx, minObject, maxObject int64, dnsFiles []string) error {
 	stmts := []string{
+		// Only the columns the graph needs, and the few JSON members it
+		// reads extracted once, from the events that have them: copying
+		// or re-parsing the raw events cost more than the rest of the
+		// commit.
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE seg_ct AS
-SELECT *,
+SELECT event_time, event_source, event_name, source_ip, user_agent, user_type, user_arn, principal_id,
+	account_id, recipient_account_id, access_key_id, user_name, session_issuer_arn, error_code,
+	CASE WHEN event_source = 's3.amazonaws.com' THEN json_extract_string(raw, '$.requestParameters.bucketName') END AS bucket,
+	CASE WHEN event_name LIKE 'AssumeRole%%' THEN json_extract_string(raw, '$.responseElements.assumedRoleUser.assumedRoleId') END AS assumed_id,
+	CASE WHEN event_name LIKE 'AssumeRole%%' THEN json_extract_string(raw, '$.requestParameters.roleArn') END AS role_arn,
+	CASE WHEN event_name = 'RunInstances' AND error_code IS NULL THEN json_extract(raw, '$.responseElements.instancesSet.items[*]') END AS run_items,
 	CASE user_type
 		WHEN 'AssumedRole' THEN 'role_session:' || principal_id
 		WHEN 'IAMUser' THEN 'iam_user:' || coalesce(user_arn, principal_id)
@@ -146,6 +153,7 @@ SELECT *,
 		WHEN 'AWSAccount' THEN 'account'
 	END AS principal_type,
 	CASE WHEN user_type = 'AssumedRole' THEN split_part(principal_id, ':', 2) END AS session_name,
+	user_type = 'AssumedRole' AND regexp_full_match(split_part(principal_id, ':', 2), 'i-[0-9a-fA-F]{8,17}') AS instance_session,
 	date_trunc('hour', event_time) AS hour,
 	is_ip_address(source_ip) AS ip_ok,
 	CASE WHEN error_code IS NULL THEN 0 ELSE 1 END AS failed
@@ -167,20 +175,15 @@ FROM (
 	UNION ALL SELECT 'access_key:' || access_key_id, 'access_key', access_key_id, access_key_id, coalesce(account_id, recipient_account_id), event_time
 	FROM seg_ct WHERE access_key_id IS NOT NULL
 	UNION ALL SELECT 'bucket:' || b, 's3_bucket', b, b, NULL, event_time
-	FROM (SELECT json_extract_string(raw, '$.requestParameters.bucketName') AS b, event_time FROM seg_ct WHERE event_source = 's3.amazonaws.com') WHERE b IS NOT NULL
+	FROM (SELECT bucket AS b, event_time FROM seg_ct) WHERE b IS NOT NULL
 	UNION ALL SELECT 'instance:' || session_name, 'instance', session_name, session_name, account_id, event_time
-	FROM seg_ct WHERE regexp_full_match(session_name, 'i-[0-9a-fA-F]{8,17}')
+	FROM seg_ct WHERE instance_session
 	UNION ALL SELECT 'role_session:' || s, 'role_session', s, split_part(s, ':', 2), recipient_account_id, event_time
-	FROM (SELECT json_extract_string(raw, '$.responseElements.assumedRoleUser.assumedRoleId') AS s, recipient_account_id, event_time FROM seg_ct WHERE event_name LIKE 'AssumeRole%') WHERE s IS NOT NULL
+	FROM (SELECT assumed_id AS s, recipient_account_id, event_time FROM seg_ct) WHERE s IS NOT NULL
 	UNION ALL SELECT 'iam_role:' || r, 'iam_role', r, regexp_extract(r, '[^/]+$'), recipient_account_id, event_time
-	FROM (SELECT json_extract_string(raw, '$.requestParameters.roleArn') AS r, recipient_account_id, event_time FROM seg_ct WHERE event_name LIKE 'AssumeRole%') WHERE r IS NOT NULL
+	FROM (SELECT role_arn AS r, recipient_account_id, event_time FROM seg_ct) WHERE r IS NOT NULL
 )
-GROUP BY entity_id
-ON CONFLICT (entity_id) DO UPDATE SET
-	first_seen = least(graph_entities.first_seen, excluded.first_seen),
-	last_seen = greatest(graph_entities.last_seen, excluded.last_seen),
-	display_name = coalesce(graph_entities.display_name, excluded.display_name),
-	account_id = coalesce(graph_entities.account_id, excluded.account_id)`,
+GROUP BY entity_id`,
 		// Relationships seen in the events.
 		`INSERT INTO graph_edges
 SELECT from_id, to_id, type, detail, hour, count(*), sum(failed)
@@ -196,20 +199,17 @@ FROM (
 	UNION ALL SELECT principal, 'iam_role:' || session_issuer_arn, 'session_of', '', hour, failed
 	FROM seg_ct WHERE user_type = 'AssumedRole' AND session_issuer_arn IS NOT NULL
 	UNION ALL SELECT 'instance:' || session_name, principal, 'instance_session', '', hour, failed
-	FROM seg_ct WHERE regexp_full_match(session_name, 'i-[0-9a-fA-F]{8,17}')
-	UNION ALL SELECT principal, 'role_session:' || json_extract_string(raw, '$.responseElements.assumedRoleUser.assumedRoleId'), 'assumed_role', event_name, hour, failed
-	FROM seg_ct WHERE principal IS NOT NULL AND event_name LIKE 'AssumeRole%' AND json_extract_string(raw, '$.responseElements.assumedRoleUser.assumedRoleId') IS NOT NULL
-	UNION ALL SELECT principal, 'iam_role:' || json_extract_string(raw, '$.requestParameters.roleArn'), 'assumes', event_name, hour, failed
-	FROM seg_ct WHERE principal IS NOT NULL AND event_name LIKE 'AssumeRole%' AND json_extract_string(raw, '$.requestParameters.roleArn') IS NOT NULL
-	UNION ALL SELECT principal, 'bucket:' || json_extract_string(raw, '$.requestParameters.bucketName'), 'accessed_bucket', event_name, hour, failed
-	FROM seg_ct WHERE principal IS NOT NULL AND event_source = 's3.amazonaws.com' AND json_extract_string(raw, '$.requestParameters.bucketName') IS NOT NULL
+	FROM seg_ct WHERE instance_session
+	UNION ALL SELECT principal, 'role_session:' || assumed_id, 'assumed_role', event_name, hour, failed
+	FROM seg_ct WHERE principal IS NOT NULL AND assumed_id IS NOT NULL
+	UNION ALL SELECT principal, 'iam_role:' || role_arn, 'assumes', event_name, hour, failed
+	FROM seg_ct WHERE principal IS NOT NULL AND role_arn IS NOT NULL
+	UNION ALL SELECT principal, 'bucket:' || bucket, 'accessed_bucket', event_name, hour, failed
+	FROM seg_ct WHERE principal IS NOT NULL AND bucket IS NOT NULL
 	UNION ALL SELECT principal, 'account:' || coalesce(recipient_account_id, account_id), 'in_account', '', hour, failed
 	FROM seg_ct WHERE principal IS NOT NULL AND coalesce(recipient_account_id, account_id) IS NOT NULL
 )
-GROUP BY ALL
-ON CONFLICT (from_id, to_id, type, detail, hour) DO UPDATE SET
-	count = graph_edges.count + excluded.count,
-	failures = graph_edges.failures + excluded.failures`,
+GROUP BY ALL`,
 		// Instances launched (RunInstances responses): instance →
 		// interface → addresses.
 		`CREATE OR REPLACE TEMP TABLE seg_ni AS
@@ -219,17 +219,14 @@ SELECT item->>'instanceId' AS instance_id, hour,
 FROM (
 	SELECT item, hour, unnest(coalesce(json_extract(item, '$.networkInterfaceSet.items[*]'), [NULL::JSON])) AS ni
 	FROM (
-		SELECT hour, unnest(json_extract(raw, '$.responseElements.instancesSet.items[*]')) AS item
-		FROM seg_ct WHERE event_name = 'RunInstances' AND error_code IS NULL
+		SELECT hour, unnest(run_items) AS item
+		FROM seg_ct WHERE run_items IS NOT NULL
 	)
 )
 WHERE item->>'instanceId' IS NOT NULL`,
 		`INSERT INTO graph_entities
 SELECT 'instance:' || instance_id, 'instance', instance_id, instance_id, NULL, min(hour), max(hour)
-FROM seg_ni GROUP BY instance_id
-ON CONFLICT (entity_id) DO UPDATE SET
-	first_seen = least(graph_entities.first_seen, excluded.first_seen),
-	last_seen = greatest(graph_entities.last_seen, excluded.last_seen)`,
+FROM seg_ni GROUP BY instance_id`,
 		niEntitiesSQL,
 		niEdgesSQL,
 		`DROP TABLE seg_ni`,
@@ -250,12 +247,7 @@ FROM (
 	UNION ALL SELECT 'domain:' || domain, 'domain', domain, domain, NULL, coalesce(first_seen, created_at), coalesce(last_seen, updated_at)
 	FROM seg_f WHERE domain IS NOT NULL
 )
-GROUP BY entity_id
-ON CONFLICT (entity_id) DO UPDATE SET
-	first_seen = least(graph_entities.first_seen, excluded.first_seen),
-	last_seen = greatest(graph_entities.last_seen, excluded.last_seen),
-	display_name = coalesce(excluded.display_name, graph_entities.display_name),
-	account_id = coalesce(graph_entities.account_id, excluded.account_id)`,
+GROUP BY entity_id`,
 		`INSERT INTO graph_edges
 SELECT from_id, to_id, 'involves', detail, hour, 1, 0
 FROM (
@@ -266,8 +258,7 @@ FROM (
 	UNION ALL SELECT 'finding:' || id, 'account:' || account_id, 'account', date_trunc('hour', coalesce(last_seen, updated_at, created_at)) FROM seg_f WHERE account_id IS NOT NULL
 )
 WHERE hour IS NOT NULL
-GROUP BY ALL
-ON CONFLICT (from_id, to_id, type, detail, hour) DO NOTHING`,
+GROUP BY ALL`,
 		// Instance network details in GuardDuty findings (either key
 		// casing): instance → interface → private and public addresses.
 		`CREATE OR REPLACE TEMP TABLE seg_ni AS
@@ -303,20 +294,13 @@ FROM (
 		rtrim(lower(query_name), '.') AS display_name, NULL AS account_id, query_time AS t FROM `+src+`
 	UNION ALL SELECT 'instance:' || instance_id, 'instance', instance_id, instance_id, account_id, query_time FROM `+src+` WHERE instance_id IS NOT NULL
 )
-GROUP BY entity_id
-ON CONFLICT (entity_id) DO UPDATE SET
-	first_seen = least(graph_entities.first_seen, excluded.first_seen),
-	last_seen = greatest(graph_entities.last_seen, excluded.last_seen),
-	account_id = coalesce(graph_entities.account_id, excluded.account_id)`,
+GROUP BY entity_id`,
 			`INSERT INTO graph_edges
 SELECT coalesce('instance:' || instance_id, 'ip:' || srcaddr), 'domain:' || rtrim(lower(query_name), '.'), 'resolved',
 	coalesce(query_type, '') || '/' || coalesce(rcode, ''), date_trunc('hour', query_time), count(*),
 	count(*) FILTER (WHERE rcode IS DISTINCT FROM 'NOERROR')
 FROM `+src+` WHERE instance_id IS NOT NULL OR srcaddr IS NOT NULL
-GROUP BY ALL
-ON CONFLICT (from_id, to_id, type, detail, hour) DO UPDATE SET
-	count = graph_edges.count + excluded.count,
-	failures = graph_edges.failures + excluded.failures`)
+GROUP BY ALL`)
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {

@@ -3,8 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
@@ -181,10 +181,10 @@ func FlowColumns() []string {
 // files. It is temporary so that it can be made on read-only connections
 // and always points at this lake's absolute path.
 //
-// String columns are read through NULLIF(col, ''): parquet-go v0.32 writes
+// String columns are read through NULLIF(col, ”): parquet-go v0.32 writes
 // a few NULLs of optional byte-array columns as empty strings when a Write
 // call straddles an internal boundary (reproduced in TestEmptyStringIsNull).
-// No log value gumshoe stores is an empty string, so '' always means NULL.
+// No log value gumshoe stores is an empty string, so ” always means NULL.
 func (s *Store) lakeViewSQL(table string) string {
 	var cols []string
 	for _, c := range lakeColumns(table) {

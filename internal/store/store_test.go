@@ -317,7 +317,7 @@ func TestCloudTrailDeduplicatesByEventID(t *testing.T) {
 	}
 	for i, rows := range [][]CloudTrailRow{
 		{row("a", 1), row("b", 2)},
-		{row("b", 2), row("c", 3)},              // b again in another object
+		{row("b", 2), row("c", 3)}, // b again in another object
 	} {
 		w, err := st.NewCloudTrailWriter()
 		if err != nil {

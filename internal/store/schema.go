@@ -181,10 +181,11 @@ func FlowColumns() []string {
 // files. It is temporary so that it can be made on read-only connections
 // and always points at this lake's absolute path.
 //
-// String columns are read through NULLIF(col, ”): parquet-go v0.32 writes
+// String columns are read through NULLIF(col, ""): parquet-go v0.32 writes
 // a few NULLs of optional byte-array columns as empty strings when a Write
 // call straddles an internal boundary (reproduced in TestEmptyStringIsNull).
-// No log value gumshoe stores is an empty string, so ” always means NULL.
+// No log value gumshoe stores is an empty string, so an empty string
+// always means NULL.
 func (s *Store) lakeViewSQL(table string) string {
 	var cols []string
 	for _, c := range lakeColumns(table) {

@@ -1,0 +1,84 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestIngestFromCloudWatchLogs runs the whole ingest against an in-process
+// server speaking the CloudWatch Logs JSON protocol (the two operations the
+// source uses), through the AWS SDK configured from the environment: a flow
+// log group with one ENI stream, its messages headerless in the default
+// format, as CloudWatch Logs delivers them.
+func TestIngestFromCloudWatchLogs(t *testing.T) {
+	hour := time.Date(2014, 12, 14, 4, 0, 0, 0, time.UTC)
+	ms := func(t time.Time) int64 { return t.UnixMilli() }
+	messages := []string{
+		"2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+		"2 123456789010 eni-1235b8ca123456789 172.31.9.69 172.31.9.12 49761 3389 6 20 4249 1418530010 1418530070 REJECT OK",
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		switch strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "Logs_20140328.") {
+		case "DescribeLogStreams":
+			json.NewEncoder(w).Encode(map[string]any{"logStreams": []map[string]any{{
+				"logStreamName": "eni-1235b8ca123456789-all", "firstEventTimestamp": ms(hour.Add(10 * time.Minute)),
+				"lastEventTimestamp": ms(hour.Add(20 * time.Minute)), "lastIngestionTime": ms(hour.Add(25 * time.Minute)),
+			}}})
+		case "FilterLogEvents":
+			var events []map[string]any
+			start, end := int64(body["startTime"].(float64)), int64(body["endTime"].(float64))
+			for i, m := range messages {
+				ts := ms(hour.Add(time.Duration(10+i) * time.Minute))
+				if ts >= start && ts < end {
+					events = append(events, map[string]any{"logStreamName": "eni-1235b8ca123456789-all", "timestamp": ts,
+						"message": m, "ingestionTime": ts + 1000, "eventId": string(rune('a' + i))})
+				}
+			}
+			json.NewEncoder(w).Encode(map[string]any{"events": events})
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"__type":"UnknownOperationException"}`))
+		}
+	}))
+	defer srv.Close()
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, nil, 0o600)
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1",
+		"AWS_ENDPOINT_URL": srv.URL, "AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty,
+		"AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": "", "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
+	st := openStore(t, filepath.Join(t.TempDir(), "g.duckdb"))
+	defer st.Close()
+	uri := "cwl://flows?start=2014-12-14T00:00:00Z&end=2014-12-15T00:00:00Z"
+	sum, err := Run(context.Background(), st, Config{Sources: []string{uri}})
+	if err != nil {
+		t.Fatalf("Run: %v (summary %+v)", err, sum)
+	}
+	if sum.ObjectsRead != 1 || sum.RecordsIngested != 2 || sum.LinesRejected != 0 {
+		t.Fatalf("summary = %+v; want 1 object (the stream's hour), 2 records", sum)
+	}
+	if n := count(t, st, "SELECT count(*) FROM flow_logs WHERE interface_id = 'eni-1235b8ca123456789' AND dstport IN (22, 3389)"); n != 2 {
+		t.Errorf("flow_logs = %d matching rows; want 2", n)
+	}
+	if n := count(t, st, "SELECT count(*) FROM ingested_objects WHERE uri LIKE 'cwl://flows/%'"); n != 1 {
+		t.Errorf("ledger has %d cwl objects; want 1", n)
+	}
+	// The same hour again adds nothing.
+	sum, err = Run(context.Background(), st, Config{Sources: []string{uri}})
+	if err != nil || sum.ObjectsSkipped != 1 || sum.RecordsIngested != 0 {
+		t.Errorf("second run = %+v, %v; want the hour skipped", sum, err)
+	}
+}

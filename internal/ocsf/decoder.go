@@ -1,6 +1,7 @@
 package ocsf
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -10,6 +11,8 @@ import (
 	"github.com/gumshoe-dev/gumshoe/internal/dnslog"
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
 	"github.com/gumshoe-dev/gumshoe/internal/guardduty"
+
+	"github.com/gumshoe-dev/gumshoe/internal/parquetcheck"
 )
 
 // OCSF class_uid values this package maps. Security Lake source version 1
@@ -200,8 +203,11 @@ func NewDecoder(r io.ReaderAt, size int64, opts Options) (dec *Decoder, err erro
 
 // openParquet checks the footer and opens the file.
 func openParquet(r io.ReaderAt, size int64) (*parquet.File, error) {
-	if err := checkParquetFooter(r, size); err != nil {
-		return nil, err
+	if err := parquetcheck.Footer(r, size); err != nil {
+		if errors.Is(err, parquetcheck.ErrEncrypted) {
+			return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	f, err := parquet.OpenFile(r, size,
 		parquet.SkipPageIndex(true),
@@ -448,7 +454,7 @@ func (d *Decoder) openGroup() error {
 		return d.fileError("", fmt.Errorf("%w: row group %d has %d columns, the schema %d", ErrCorrupt, d.group-1, len(chunks), len(d.schema.leaves)))
 	}
 	for i := range meta {
-		if err := d.checkColumnChunk(&meta[i]); err != nil {
+		if err := parquetcheck.ColumnChunk(d.r, d.size, &meta[i]); err != nil {
 			return d.fileError(d.schema.leaves[i].path, fmt.Errorf("%w: row group %d: %w", ErrCorrupt, d.group-1, err))
 		}
 	}

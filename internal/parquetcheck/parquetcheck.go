@@ -1,9 +1,10 @@
-package ocsf
-
-// The checks in this file are the ones internal/flowlog applies before
-// handing a Parquet file to parquet-go (flowlog keeps them unexported):
-// parquet-go sizes allocations by lengths read from the file, so a damaged
-// footer or page header is refused here rather than exhausting memory.
+// Package parquetcheck checks the structure of a Parquet file before
+// parquet-go reads it. parquet-go sizes its allocations by lengths read
+// from the file (up to 4 GiB for a footer, 2^31 elements for a list), so a
+// few damaged bytes in a file from an untrusted bucket could otherwise
+// exhaust memory, which no recover can catch, or loop for minutes. The
+// flow log and Security Lake decoders both run these checks first.
+package parquetcheck
 
 import (
 	"encoding/binary"
@@ -15,6 +16,11 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 )
 
+// ErrEncrypted is returned by Footer for an encrypted ("PARE") file, which
+// callers report as unsupported rather than corrupt. Every other error
+// from this package means a damaged or truncated file.
+var ErrEncrypted = errors.New("encrypted Parquet files are not supported")
+
 // Limits on what one page may declare. parquet-go allocates by these
 // numbers before it reads the page, so they are checked first; real
 // writers make pages of about 1 MiB.
@@ -23,18 +29,18 @@ const (
 	maxPageValues = 1 << 24
 )
 
-// checkColumnChunk walks the page headers of a column chunk, checking that
+// ColumnChunk walks the page headers of a column chunk, checking that
 // each is well formed and that the sizes and counts it declares fit the
 // chunk and the limits above, so that a damaged header makes an error
 // rather than a huge allocation or a long loop inside parquet-go.
-func (d *Decoder) checkColumnChunk(cc *format.ColumnChunk) error {
+func ColumnChunk(r io.ReaderAt, size int64, cc *format.ColumnChunk) error {
 	m := &cc.MetaData
 	start := m.DataPageOffset
 	if m.DictionaryPageOffset != 0 {
 		start = m.DictionaryPageOffset // parquet-go starts there too
 	}
 	end := start + m.TotalCompressedSize
-	if start < 4 || m.TotalCompressedSize < 0 || end < start || end > d.size-8 {
+	if start < 4 || m.TotalCompressedSize < 0 || end < start || end > size-8 {
 		return fmt.Errorf("column chunk at offset %d of %d bytes lies outside the file", start, m.TotalCompressedSize)
 	}
 	var buf []byte
@@ -49,7 +55,7 @@ func (d *Decoder) checkColumnChunk(cc *format.ColumnChunk) error {
 				buf = make([]byte, window)
 			}
 			buf = buf[:window]
-			if _, err := readFullAt(d.r, buf, pos); err != nil {
+			if _, err := readFullAt(r, buf, pos); err != nil {
 				return err
 			}
 			t := thriftChecker{b: buf}
@@ -116,44 +122,44 @@ func checkPageHeader(h *format.PageHeader, room int64) error {
 // footers nest a handful of levels deep.
 const maxThriftDepth = 64
 
-// checkParquetFooter reads the file's magic bytes and footer and checks that
+// Footer reads the file's magic bytes and footer and checks that
 // the footer is well formed before parquet-go decodes it. parquet-go sizes
 // its allocations by the lengths the footer declares (up to 4 GiB for the
 // footer itself, 2^31 elements for a list), so a few damaged bytes could
 // otherwise exhaust memory, which no recover can catch.
-func checkParquetFooter(r io.ReaderAt, size int64) error {
+func Footer(r io.ReaderAt, size int64) error {
 	const magic = "PAR1"
 	if size < 12 {
-		return fmt.Errorf("%w: %d bytes is too short to be a Parquet file", ErrCorrupt, size)
+		return fmt.Errorf("%d bytes is too short to be a Parquet file", size)
 	}
 	var head, tail [8]byte
 	if _, err := readFullAt(r, head[:4], 0); err != nil {
-		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+		return err
 	}
 	switch string(head[:4]) {
 	case magic:
 	case "PARE":
-		return fmt.Errorf("%w: encrypted Parquet files", ErrUnsupported)
+		return ErrEncrypted
 	default:
-		return fmt.Errorf("%w: not a Parquet file (it does not start with %q)", ErrCorrupt, magic)
+		return fmt.Errorf("not a Parquet file (it does not start with %q)", magic)
 	}
 	if _, err := readFullAt(r, tail[:], size-8); err != nil {
-		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+		return err
 	}
 	if string(tail[4:]) != magic {
-		return fmt.Errorf("%w: no %q at the end (truncated?)", ErrCorrupt, magic)
+		return fmt.Errorf("no %q at the end (truncated?)", magic)
 	}
 	n := int64(binary.LittleEndian.Uint32(tail[:4]))
 	if n == 0 || n > size-12 {
-		return fmt.Errorf("%w: footer length %d does not fit a %d-byte file (truncated?)", ErrCorrupt, n, size)
+		return fmt.Errorf("footer length %d does not fit a %d-byte file (truncated?)", n, size)
 	}
 	footer := make([]byte, n)
 	if _, err := readFullAt(r, footer, size-8-n); err != nil {
-		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+		return err
 	}
 	t := thriftChecker{b: footer}
 	if err := t.structure(0); err != nil {
-		return fmt.Errorf("%w: footer: %w", ErrCorrupt, err)
+		return fmt.Errorf("footer: %w", err)
 	}
 	return nil
 }

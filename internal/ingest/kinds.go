@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -88,6 +89,11 @@ func sniffKind(prefix []byte) (Kind, error) {
 type sink struct {
 	w  *segmentWriter
 	id int64
+
+	// row buffers, reused from batch to batch
+	ct []store.CloudTrailRow
+	fd []store.FindingRow
+	dn []store.DNSRow
 }
 
 // openObject opens an object, decompresses it, and decides its kind.
@@ -157,38 +163,14 @@ func (res *decodeResult) reject(file string, line int, field string, err error, 
 	}
 }
 
-func (r *run) decodeCloudTrail(ctx context.Context, o source.Object, in io.Reader, s *sink) (res decodeResult) {
-	res.kind = KindCloudTrail
-	dec := cloudtrail.NewDecoder(in, cloudtrail.Options{File: o.URI})
-	b := &cloudtrail.Batch{}
-	var rows []store.CloudTrailRow
-	var w *store.RowWriter[store.CloudTrailRow]
+// readAll runs step until the object ends: step decodes one batch and
+// stages it, setting res.storeErr if the store fails, and returns the
+// decoder's error (io.EOF at the end).
+func readAll(ctx context.Context, res *decodeResult, step func() error) {
 	for ctx.Err() == nil {
-		err := dec.Next(b)
-		for _, pe := range b.Errors {
-			res.reject(pe.File, pe.Record, "", pe.Err, "")
-		}
-		if len(b.Events) > 0 {
-			res.records += int64(len(b.Events))
-			if s != nil {
-				if w == nil {
-					if w, res.storeErr = s.w.cloudtrail(); res.storeErr != nil {
-						return res
-					}
-				}
-				rows = rows[:0]
-				for i := range b.Events {
-					row := cloudTrailRow(&b.Events[i], s.id)
-					if !s.w.firstInSegment(row.EventID) {
-						continue
-					}
-					rows = append(rows, row)
-					s.w.noteAddress(b.Events[i].SourceIP)
-				}
-				if res.storeErr = w.Write(rows); res.storeErr != nil {
-					return res
-				}
-			}
+		err := step()
+		if res.storeErr != nil {
+			return
 		}
 		if err == io.EOF {
 			break
@@ -201,6 +183,88 @@ func (r *run) decodeCloudTrail(ctx context.Context, o source.Object, in io.Reade
 	if ctx.Err() != nil {
 		res.err = ctx.Err()
 	}
+}
+
+// writeEvents stages CloudTrail events, dropping repeats of an event ID
+// within the segment (the store drops those stored by earlier segments).
+func (s *sink) writeEvents(events []cloudtrail.Event) error {
+	if s == nil || len(events) == 0 {
+		return nil
+	}
+	w, err := s.w.cloudtrail()
+	if err != nil {
+		return err
+	}
+	s.ct = s.ct[:0]
+	for i := range events {
+		row := cloudTrailRow(&events[i], s.id)
+		if !s.w.firstInSegment(row.EventID) {
+			continue
+		}
+		s.ct = append(s.ct, row)
+		s.w.noteAddress(events[i].SourceIP)
+	}
+	return w.Write(s.ct)
+}
+
+// writeFindings stages findings.
+func (s *sink) writeFindings(findings []guardduty.Finding) error {
+	if s == nil || len(findings) == 0 {
+		return nil
+	}
+	w, err := s.w.findings()
+	if err != nil {
+		return err
+	}
+	s.fd = s.fd[:0]
+	for i := range findings {
+		s.fd = append(s.fd, findingRow(&findings[i], s.id))
+		s.w.noteAddress(findings[i].RemoteIP)
+	}
+	return w.Write(s.fd)
+}
+
+// writeQueries stages DNS queries of object o.
+func (s *sink) writeQueries(o source.Object, queries []dnslog.Query) error {
+	if s == nil || len(queries) == 0 {
+		return nil
+	}
+	w, err := s.w.dns()
+	if err != nil {
+		return err
+	}
+	s.dn = s.dn[:0]
+	for i := range queries {
+		s.dn = append(s.dn, dnsRow(&queries[i], o, s.id))
+	}
+	return w.Write(s.dn)
+}
+
+// writeFlows stages flow records.
+func (s *sink) writeFlows(recs []flowlog.Record) error {
+	if s == nil || len(recs) == 0 {
+		return nil
+	}
+	fw, err := s.w.writer()
+	if err != nil {
+		return err
+	}
+	return fw.Write(s.id, recs)
+}
+
+func (r *run) decodeCloudTrail(ctx context.Context, o source.Object, in io.Reader, s *sink) (res decodeResult) {
+	res.kind = KindCloudTrail
+	dec := cloudtrail.NewDecoder(in, cloudtrail.Options{File: o.URI})
+	b := &cloudtrail.Batch{}
+	readAll(ctx, &res, func() error {
+		err := dec.Next(b)
+		for _, pe := range b.Errors {
+			res.reject(pe.File, pe.Record, "", pe.Err, "")
+		}
+		res.records += int64(len(b.Events))
+		res.storeErr = s.writeEvents(b.Events)
+		return err
+	})
 	res.digests = dec.Digests()
 	res.format = dec.Shape()
 	return res
@@ -228,42 +292,15 @@ func (r *run) decodeFindings(ctx context.Context, o source.Object, in io.Reader,
 	res.kind = KindFindings
 	dec := guardduty.NewDecoder(in, guardduty.Options{File: o.URI})
 	b := &guardduty.Batch{}
-	var rows []store.FindingRow
-	var w *store.RowWriter[store.FindingRow]
-	for ctx.Err() == nil {
+	readAll(ctx, &res, func() error {
 		err := dec.Next(b)
 		for _, pe := range b.Errors {
 			res.reject(pe.File, pe.Record, "", pe.Err, "")
 		}
-		if len(b.Findings) > 0 {
-			res.records += int64(len(b.Findings))
-			if s != nil {
-				if w == nil {
-					if w, res.storeErr = s.w.findings(); res.storeErr != nil {
-						return res
-					}
-				}
-				rows = rows[:0]
-				for i := range b.Findings {
-					rows = append(rows, findingRow(&b.Findings[i], s.id))
-					s.w.noteAddress(b.Findings[i].RemoteIP)
-				}
-				if res.storeErr = w.Write(rows); res.storeErr != nil {
-					return res
-				}
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			res.err = err
-			break
-		}
-	}
-	if ctx.Err() != nil {
-		res.err = ctx.Err()
-	}
+		res.records += int64(len(b.Findings))
+		res.storeErr = s.writeFindings(b.Findings)
+		return err
+	})
 	return res
 }
 
@@ -283,41 +320,15 @@ func (r *run) decodeDNS(ctx context.Context, o source.Object, in io.Reader, s *s
 	res.kind = KindDNS
 	dec := dnslog.NewDecoder(in, dnslog.Options{File: o.URI})
 	b := &dnslog.Batch{}
-	var rows []store.DNSRow
-	var w *store.RowWriter[store.DNSRow]
-	for ctx.Err() == nil {
+	readAll(ctx, &res, func() error {
 		err := dec.Next(b)
 		for _, pe := range b.Errors {
 			res.reject(pe.File, pe.Record, pe.Field, pe.Err, pe.Text)
 		}
-		if len(b.Queries) > 0 {
-			res.records += int64(len(b.Queries))
-			if s != nil {
-				if w == nil {
-					if w, res.storeErr = s.w.dns(); res.storeErr != nil {
-						return res
-					}
-				}
-				rows = rows[:0]
-				for i := range b.Queries {
-					rows = append(rows, dnsRow(&b.Queries[i], o, s.id))
-				}
-				if res.storeErr = w.Write(rows); res.storeErr != nil {
-					return res
-				}
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			res.err = err
-			break
-		}
-	}
-	if ctx.Err() != nil {
-		res.err = ctx.Err()
-	}
+		res.records += int64(len(b.Queries))
+		res.storeErr = s.writeQueries(o, b.Queries)
+		return err
+	})
 	return res
 }
 
@@ -382,93 +393,17 @@ func (r *run) decodeOCSF(ctx context.Context, o source.Object, ra io.ReaderAt, s
 	}
 	res.format = "ocsf " + dec.Version()
 	b := &ocsf.Batch{}
-	var (
-		fw   *store.FlowWriter
-		ct   []store.CloudTrailRow
-		fd   []store.FindingRow
-		dn   []store.DNSRow
-		werr error
-	)
-	for ctx.Err() == nil {
+	readAll(ctx, &res, func() error {
 		err := dec.Next(b)
 		for _, pe := range b.Errors {
 			res.reject(pe.File, pe.Record, pe.Field, pe.Err, "")
 		}
-		n := len(b.Flows) + len(b.Events) + len(b.Queries) + len(b.Findings)
-		res.records += int64(n)
-		if s != nil && n > 0 {
-			if len(b.Flows) > 0 {
-				if fw == nil {
-					if fw, werr = s.w.writer(); werr != nil {
-						res.storeErr = werr
-						return res
-					}
-				}
-				if werr = fw.Write(s.id, b.Flows); werr != nil {
-					res.storeErr = werr
-					return res
-				}
-			}
-			if len(b.Events) > 0 {
-				ct = ct[:0]
-				for i := range b.Events {
-					row := cloudTrailRow(&b.Events[i], s.id)
-					if !s.w.firstInSegment(row.EventID) {
-						continue
-					}
-					ct = append(ct, row)
-					s.w.noteAddress(b.Events[i].SourceIP)
-				}
-				w, err := s.w.cloudtrail()
-				if err == nil {
-					err = w.Write(ct)
-				}
-				if err != nil {
-					res.storeErr = err
-					return res
-				}
-			}
-			if len(b.Findings) > 0 {
-				fd = fd[:0]
-				for i := range b.Findings {
-					fd = append(fd, findingRow(&b.Findings[i], s.id))
-					s.w.noteAddress(b.Findings[i].RemoteIP)
-				}
-				w, err := s.w.findings()
-				if err == nil {
-					err = w.Write(fd)
-				}
-				if err != nil {
-					res.storeErr = err
-					return res
-				}
-			}
-			if len(b.Queries) > 0 {
-				dn = dn[:0]
-				for i := range b.Queries {
-					dn = append(dn, dnsRow(&b.Queries[i], o, s.id))
-				}
-				w, err := s.w.dns()
-				if err == nil {
-					err = w.Write(dn)
-				}
-				if err != nil {
-					res.storeErr = err
-					return res
-				}
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			res.err = err
-			break
-		}
-	}
-	if ctx.Err() != nil {
-		res.err = ctx.Err()
-	}
+		res.records += int64(len(b.Flows) + len(b.Events) + len(b.Queries) + len(b.Findings))
+		// A batch holds one class, so at most one of these writes.
+		res.storeErr = cmp.Or(s.writeFlows(b.Flows), s.writeEvents(b.Events),
+			s.writeFindings(b.Findings), s.writeQueries(o, b.Queries))
+		return err
+	})
 	return res
 }
 
@@ -480,7 +415,6 @@ func (r *run) decodeFlows(ctx context.Context, o source.Object, in io.Reader, ba
 // decodeFlowsWith reads flow records from dec.
 func (r *run) decodeFlowsWith(ctx context.Context, dec decoder, batch *flowlog.Batch, s *sink) (res decodeResult) {
 	res.kind = KindFlow
-	var fw *store.FlowWriter
 	for {
 		if ctx.Err() != nil {
 			res.err = ctx.Err()
@@ -490,18 +424,9 @@ func (r *run) decodeFlowsWith(ctx context.Context, dec decoder, batch *flowlog.B
 		for _, pe := range batch.Errors {
 			res.reject(pe.File, pe.Line, pe.Field, pe.Err, pe.Text)
 		}
-		if len(batch.Records) > 0 {
-			res.records += int64(len(batch.Records))
-			if s != nil {
-				if fw == nil {
-					if fw, res.storeErr = s.w.writer(); res.storeErr != nil {
-						return res
-					}
-				}
-				if res.storeErr = fw.Write(s.id, batch.Records); res.storeErr != nil {
-					return res
-				}
-			}
+		res.records += int64(len(batch.Records))
+		if res.storeErr = s.writeFlows(batch.Records); res.storeErr != nil {
+			return res
 		}
 		if err == io.EOF {
 			break

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"time"
 
@@ -251,22 +250,10 @@ func (w *RowWriter[T]) Abort() {
 func loadIntoTable(ctx context.Context, tx *sql.Tx, f StagedFile) (int64, error) {
 	// Empty strings are NULL (see lakeViewSQL for why parquet-go makes
 	// some).
-	var row any
-	switch f.Table {
-	case cloudtrailTable:
-		row = CloudTrailRow{}
-	case findingsTable:
-		row = FindingRow{}
-	case ipInfoTable:
-		row = IPInfoRow{}
-	}
 	var repl []string
-	t := reflect.TypeOf(row)
-	for i := 0; t != nil && i < t.NumField(); i++ {
-		fld := t.Field(i)
-		name, _, _ := strings.Cut(fld.Tag.Get("parquet"), ",")
-		if fld.Type.Kind() == reflect.String && name != "" {
-			repl = append(repl, fmt.Sprintf("NULLIF(%s, '') AS %s", quoteIdent(name), quoteIdent(name)))
+	for _, c := range tableColumns(f.Table) {
+		if c.text {
+			repl = append(repl, fmt.Sprintf("NULLIF(%s, '') AS %s", quoteIdent(c.name), quoteIdent(c.name)))
 		}
 	}
 	src := fmt.Sprintf("(SELECT * REPLACE (%s) FROM read_parquet('%s', hive_partitioning = false))", strings.Join(repl, ", "), sqlQuote(f.Staged))

@@ -18,13 +18,12 @@ import (
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
 )
 
-// flowSchema is the Parquet schema of the lake's flow files: every field,
-// optional, typed as AWS types its own Parquet flow logs, except start and
-// end, stored as timestamps so that the view needs no conversion and
-// DuckDB can prune row groups on time. It is written through parquet-go's
+// Lake flow files hold the rows of flowrow_gen.go: every field optional,
+// typed as AWS types its own Parquet flow logs, except start and end,
+// stored as timestamps so that the view needs no conversion and DuckDB can
+// prune row groups on time. They are written through parquet-go's
 // GenericWriter, whose struct-to-column path measures several times faster
 // than writing parquet.Row values.
-var flowSchema = parquet.SchemaOf(flowRow{})
 
 const (
 	stagingDir = "staging"

@@ -40,17 +40,6 @@ type rollupRow struct {
 	ports [3]int32 `parquet:"-"`
 }
 
-var rollupSchema = parquet.SchemaOf(rollupRow{})
-
-// RollupColumns lists the flow_rollup_hourly columns.
-func RollupColumns() []string {
-	var cols []string
-	for _, f := range rollupSchema.Fields() {
-		cols = append(cols, f.Name())
-	}
-	return cols
-}
-
 // noValue marks a NULL port or protocol in a rollup key.
 const noValue = -1
 

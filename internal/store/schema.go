@@ -188,7 +188,7 @@ func FlowColumns() []string {
 // always means NULL.
 func (s *Store) lakeViewSQL(table string) string {
 	var cols []string
-	for _, c := range lakeColumns(table) {
+	for _, c := range tableColumns(table) {
 		switch {
 		case c.json:
 			cols = append(cols, fmt.Sprintf("CAST(NULLIF(%s, '') AS JSON) AS %s", c.name, c.name))
@@ -210,21 +210,22 @@ type lakeColumn struct {
 	text, json bool
 }
 
-// lakeColumns lists a lake table's columns in order, marking the strings
-// (Go string or []byte fields of the row type).
-func lakeColumns(table string) []lakeColumn {
-	var row any
-	switch table {
-	case flowTable:
-		row = flowRow{}
-	case rollupTable:
-		row = rollupRow{}
-	case dnsTable:
-		row = DNSRow{}
-	}
-	t := reflect.TypeOf(row)
+// rowTypes gives each table written through Parquet its Go row type.
+var rowTypes = map[string]any{
+	flowTable:       flowRow{},
+	rollupTable:     rollupRow{},
+	dnsTable:        DNSRow{},
+	cloudtrailTable: CloudTrailRow{},
+	findingsTable:   FindingRow{},
+	ipInfoTable:     IPInfoRow{},
+}
+
+// tableColumns lists a table's columns in order, marking the strings (Go
+// string or []byte fields of its row type).
+func tableColumns(table string) []lakeColumn {
+	t := reflect.TypeOf(rowTypes[table])
 	var out []lakeColumn
-	for i := 0; i < t.NumField(); i++ {
+	for i := 0; t != nil && i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("parquet")
 		if tag == "" || tag == "-" {

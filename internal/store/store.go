@@ -116,19 +116,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, openError(path, err)
 	}
 	s.db = sql.OpenDB(connector)
+	// A read-only database is as current as it will get: every connection,
+	// the first included, makes the graph views itself.
+	s.migrated.Store(opts.ReadOnly)
 	// The first connection applies the instance-wide settings; make it now
 	// so that a lock conflict is reported here, not at the first query.
 	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
 		return nil, openError(path, err)
 	}
-	if opts.ReadOnly {
-		s.migrated.Store(true)
-		if err := s.createGraphViews(ctx); err != nil {
-			s.db.Close()
-			return nil, err
-		}
-	} else {
+	if !opts.ReadOnly {
 		if err := s.migrate(ctx); err != nil {
 			s.db.Close()
 			return nil, err

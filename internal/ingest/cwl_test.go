@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,15 +50,7 @@ func TestIngestFromCloudWatchLogs(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	empty := filepath.Join(t.TempDir(), "empty")
-	os.WriteFile(empty, nil, 0o600)
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1",
-		"AWS_ENDPOINT_URL": srv.URL, "AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty,
-		"AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": "", "AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		t.Setenv(k, v)
-	}
+	awsTestEnv(t, srv.URL)
 	st := openStore(t, filepath.Join(t.TempDir(), "g.duckdb"))
 	defer st.Close()
 	uri := "cwl://flows?start=2014-12-14T00:00:00Z&end=2014-12-15T00:00:00Z"

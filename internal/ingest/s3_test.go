@@ -20,15 +20,7 @@ import (
 func TestIngestFromS3(t *testing.T) {
 	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
 	defer srv.Close()
-	cfgFile := filepath.Join(t.TempDir(), "empty")
-	os.WriteFile(cfgFile, nil, 0o600)
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1",
-		"AWS_ENDPOINT_URL": srv.URL, "AWS_CONFIG_FILE": cfgFile, "AWS_SHARED_CREDENTIALS_FILE": cfgFile,
-		"AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_ENDPOINT_URL_S3": "", "AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		t.Setenv(k, v)
-	}
+	awsTestEnv(t, srv.URL)
 	ctx := context.Background()
 	client := s3.New(s3.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
@@ -75,5 +67,22 @@ func TestIngestFromS3(t *testing.T) {
 	}
 	if n := count(t, st, "SELECT count(*) FROM flow_logs"); n != 5 {
 		t.Errorf("flow_logs = %d; want 5", n)
+	}
+}
+
+// awsTestEnv configures the AWS SDK the way a user's environment would,
+// with static keys, and points every service at endpoint: nothing of the
+// machine's own AWS configuration is read.
+func awsTestEnv(t *testing.T, endpoint string) {
+	t.Helper()
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, nil, 0o600)
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1",
+		"AWS_ENDPOINT_URL": endpoint, "AWS_CONFIG_FILE": empty, "AWS_SHARED_CREDENTIALS_FILE": empty,
+		"AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_ENDPOINT_URL_S3": "", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": "",
+	} {
+		t.Setenv(k, v)
 	}
 }

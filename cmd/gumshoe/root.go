@@ -52,8 +52,16 @@ func newRootCommand() *cobra.Command {
 		newLookupCommand(g),
 		newVersionCommand(),
 	)
+	for _, add := range commands {
+		root.AddCommand(add(g))
+	}
 	return root
 }
+
+// commands are the subcommands that register themselves from their own
+// files (func init() { commands = append(commands, newXCommand) }), so that
+// adding a command does not touch this file.
+var commands []func(*globalOptions) *cobra.Command
 
 // dbPath resolves --db, then $GUMSHOE_DB, then the default.
 func (g *globalOptions) dbPath() string {

@@ -1,0 +1,432 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gumshoe-dev/gumshoe/internal/ingest"
+	"github.com/gumshoe-dev/gumshoe/internal/store"
+)
+
+// fixtureNow is the clock of the tests: the fixture's flows, calls and
+// finding fall in the 24 hours before it.
+var fixtureNow = time.Date(2025, 3, 6, 4, 0, 0, 0, time.UTC)
+
+var (
+	fixtureOnce  sync.Once
+	fixtureStore *store.Store
+	fixtureErr   error
+)
+
+// fixture ingests testdata/fixture (flow log lines of one interface,
+// CloudTrail events of a user and the role session it starts, and a
+// GuardDuty SSH brute-force finding) into a store shared by the tests.
+func fixture(t *testing.T) *Engine {
+	t.Helper()
+	fixtureOnce.Do(func() {
+		dir, err := filepath.Abs("testdata/fixture")
+		if err != nil {
+			fixtureErr = err
+			return
+		}
+		db := filepath.Join(tempDir, "fixture.duckdb")
+		st, err := store.Open(context.Background(), db, store.Options{})
+		if err != nil {
+			fixtureErr = err
+			return
+		}
+		if _, err := ingest.Run(context.Background(), st, ingest.Config{Sources: []string{dir}, Workers: 1}); err != nil {
+			fixtureErr = err
+			return
+		}
+		fixtureStore = st
+	})
+	if fixtureErr != nil {
+		t.Fatalf("fixture: %v", fixtureErr)
+	}
+	e, err := New(fixtureStore, Options{Now: func() time.Time { return fixtureNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+var tempDir string
+
+func TestMain(m *testing.M) {
+	var code int
+	func() {
+		dir, err := os.MkdirTemp("", "gumshoe-engine")
+		if err != nil {
+			panic(err)
+		}
+		tempDir = dir
+		defer os.RemoveAll(dir)
+		code = m.Run()
+		if fixtureStore != nil {
+			fixtureStore.Close()
+		}
+	}()
+	os.Exit(code)
+}
+
+func entity(t *testing.T, e *Engine, id string) *store.Entity {
+	t.Helper()
+	ent, err := e.Entity(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Entity(%q): %v", id, err)
+	}
+	return ent
+}
+
+func mustScope(t *testing.T, start, end string) Scope {
+	t.Helper()
+	s, err := ParseTime(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := ParseTime(end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := NewScope(s, en)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+func TestScopeDefaults(t *testing.T) {
+	now := time.Date(2025, 3, 6, 4, 17, 42, 0, time.UTC)
+	sc := EntityScope(now)
+	if want := time.Date(2025, 3, 6, 4, 18, 0, 0, time.UTC); !sc.End.Equal(want) {
+		t.Errorf("EntityScope end = %s; want %s", sc.End, want)
+	}
+	if sc.End.Sub(sc.Start) != 24*time.Hour || sc.Source != "entity_default" {
+		t.Errorf("EntityScope = %+v; want 24 hours, entity_default", sc)
+	}
+	if want := sc.Start.Add(-45 * 24 * time.Hour); !sc.BaselineStart.Equal(want) {
+		t.Errorf("baseline start = %s; want %s", sc.BaselineStart, want)
+	}
+	if sc.BucketSeconds != 900 {
+		t.Errorf("24 h bucket = %ds; want 900", sc.BucketSeconds)
+	}
+	first := time.Date(2025, 3, 6, 2, 12, 30, 0, time.UTC)
+	last := time.Date(2025, 3, 6, 2, 16, 10, 0, time.UTC)
+	fs := FindingScope(&first, &last, now)
+	if !fs.Start.Equal(time.Date(2025, 3, 6, 1, 12, 0, 0, time.UTC)) || !fs.End.Equal(time.Date(2025, 3, 6, 3, 17, 0, 0, time.UTC)) || fs.Source != "finding" {
+		t.Errorf("FindingScope = %s–%s (%s); want 01:12–03:17 (finding)", fs.Start, fs.End, fs.Source)
+	}
+	if fs.BucketSeconds != 60 {
+		t.Errorf("finding scope bucket = %d; want 60", fs.BucketSeconds)
+	}
+	if s := FindingScope(nil, nil, now); s.Source != "entity_default" {
+		t.Errorf("FindingScope without times = %+v; want the entity default", s)
+	}
+	for _, c := range []struct {
+		d    time.Duration
+		want time.Duration
+	}{
+		{time.Hour, time.Minute}, {200 * time.Minute, time.Minute}, {201 * time.Minute, 5 * time.Minute},
+		{24 * time.Hour, 15 * time.Minute}, {7 * 24 * time.Hour, time.Hour}, {30 * 24 * time.Hour, 6 * time.Hour},
+		{90 * 24 * time.Hour, 24 * time.Hour}, {365 * 24 * time.Hour, 24 * time.Hour},
+	} {
+		if got := BucketFor(c.d); got != c.want {
+			t.Errorf("BucketFor(%s) = %s; want %s", c.d, got, c.want)
+		}
+	}
+	if _, err := NewScope(now, now); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NewScope(empty) err = %v; want ErrInvalid", err)
+	}
+	if tm, err := ParseTime("2025-03-06T02:17:59Z"); err != nil || !tm.Equal(time.Date(2025, 3, 6, 2, 17, 0, 0, time.UTC)) {
+		t.Errorf("ParseTime = %s, %v; want 02:17 (minute precision)", tm, err)
+	}
+	if tm, err := ParseTime("2025-03-06T04:17+02:00"); err != nil || !tm.Equal(time.Date(2025, 3, 6, 2, 17, 0, 0, time.UTC)) {
+		t.Errorf("ParseTime(offset) = %s, %v; want 02:17Z", tm, err)
+	}
+	if _, err := ParseTime("yesterday"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("ParseTime(yesterday) err = %v; want ErrInvalid", err)
+	}
+}
+
+func rowIDs(d *FlowDetails) []string {
+	var ids []string
+	for _, r := range d.Rows {
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+func TestFlowDetailsAnnotationSortFilter(t *testing.T) {
+	e := fixture(t)
+	ctx := context.Background()
+	inst := entity(t, e, "instance:i-0a1b2c3d4e5f67890")
+	sc := mustScope(t, "2025-03-06T02:00Z", "2025-03-06T04:00Z")
+
+	d, err := e.FlowDetails(ctx, inst, FlowQuery{Scope: sc, Finding: "f0000000000000000000000000000001"})
+	if err != nil {
+		t.Fatalf("FlowDetails: %v", err)
+	}
+	want := []string{
+		"198.51.100.7|22|40000|6|inbound",   // the finding's flow
+		"198.51.100.7|22|40001|6|inbound",   // same address, other port
+		"198.51.100.7|22|40000|6|outbound",  // same address, other direction
+		"192.0.2.200|49152|443|6|inbound",   // then by bytes in
+		"203.0.113.50|3389|51000|6|inbound", //
+		"10.0.0.2|53211|53|17|outbound",     // 0 bytes in, ties by ID
+		"192.0.2.200|49152|443|6|outbound",  //
+	}
+	if got := rowIDs(d); !slices.Equal(got, want) {
+		t.Errorf("default order = %q; want %q", got, want)
+	}
+	if d.Rows[0].Finding != "match" || d.Rows[1].Finding != "related" || d.Rows[3].Finding != "" {
+		t.Errorf("annotations = %q, %q, %q; want match, related, none", d.Rows[0].Finding, d.Rows[1].Finding, d.Rows[3].Finding)
+	}
+	// Exact sums: two records of the finding's row (02:12 and 03:10).
+	if r := d.Rows[0]; r.BytesIn != 1240 || r.PacketsIn != 14 || r.Flows != 2 || r.AcceptedFlows != 2 || r.Action != "ACCEPT" {
+		t.Errorf("finding row = %+v; want 1240 bytes in, 14 packets, 2 accepted flows", r)
+	}
+	if d.Totals.Rows != 7 || d.Totals.Flows != 8 || d.Totals.Rejected != 2 {
+		t.Errorf("totals = %+v; want 7 rows, 8 flows, 2 rejected", d.Totals)
+	}
+
+	for _, c := range []struct {
+		name    string
+		filters []string
+		any     bool
+		sort    string
+		desc    bool
+		want    []string
+	}{
+		{"sort by remote port ascending", nil, false, "remote_port", false,
+			[]string{"10.0.0.2|53211|53|17|outbound", "192.0.2.200|49152|443|6|inbound", "192.0.2.200|49152|443|6|outbound",
+				"198.51.100.7|22|40000|6|inbound", "198.51.100.7|22|40000|6|outbound", "198.51.100.7|22|40001|6|inbound", "203.0.113.50|3389|51000|6|inbound"}},
+		{"sort by bytes out descending", nil, false, "bytes_out", true,
+			[]string{"192.0.2.200|49152|443|6|outbound", "198.51.100.7|22|40000|6|outbound", "10.0.0.2|53211|53|17|outbound",
+				"192.0.2.200|49152|443|6|inbound", "198.51.100.7|22|40000|6|inbound", "198.51.100.7|22|40001|6|inbound", "203.0.113.50|3389|51000|6|inbound"}},
+		{"rejected only", []string{"action=reject"}, false, "remote_ip", false,
+			[]string{"198.51.100.7|22|40001|6|inbound", "203.0.113.50|3389|51000|6|inbound"}},
+		{"private only", []string{"remote_ip=private"}, false, "", false, []string{"10.0.0.2|53211|53|17|outbound"}},
+		{"public CIDR and inbound", []string{"remote_ip=198.51.100.0/24", "direction=inbound"}, false, "", false,
+			[]string{"198.51.100.7|22|40000|6|inbound", "198.51.100.7|22|40001|6|inbound"}},
+		{"port 22 or 3389", []string{"local_port=22", "local_port=3389"}, true, "local_port", false,
+			[]string{"198.51.100.7|22|40000|6|inbound", "198.51.100.7|22|40000|6|outbound", "198.51.100.7|22|40001|6|inbound", "203.0.113.50|3389|51000|6|inbound"}},
+		{"partial address", []string{"remote_ip~192.0"}, false, "", false,
+			[]string{"192.0.2.200|49152|443|6|inbound", "192.0.2.200|49152|443|6|outbound"}},
+		{"udp by name", []string{"protocol=udp"}, false, "", false, []string{"10.0.0.2|53211|53|17|outbound"}},
+		{"port range, not tcp", []string{"remote_port=1-1024", "protocol!=tcp"}, false, "", false, []string{"10.0.0.2|53211|53|17|outbound"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var fs []Filter
+			for _, s := range c.filters {
+				f, err := ParseFilter(s)
+				if err != nil {
+					t.Fatalf("ParseFilter(%q): %v", s, err)
+				}
+				fs = append(fs, f)
+			}
+			d, err := e.FlowDetails(ctx, inst, FlowQuery{Scope: sc, Filters: fs, Any: c.any, Sort: c.sort, Desc: c.desc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rowIDs(d); !slices.Equal(got, c.want) {
+				t.Errorf("rows = %q; want %q", got, c.want)
+			}
+		})
+	}
+	for _, bad := range []string{"remote_ip=999.1.1.1", "color=red", "local_port=70000", "direction=sideways", "local_port", "remote_ip=10.0.0.0/99"} {
+		if _, err := ParseFilter(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseFilter(%q) err = %v; want ErrInvalid", bad, err)
+		}
+	}
+	if _, err := e.FlowDetails(ctx, inst, FlowQuery{Scope: sc, Sort: "bytes_in; DROP TABLE findings"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("bad sort err = %v; want ErrInvalid", err)
+	}
+}
+
+func TestFlowDetailsOfRemoteAddress(t *testing.T) {
+	e := fixture(t)
+	ip := entity(t, e, "ip:198.51.100.7")
+	sc := mustScope(t, "2025-03-06T02:00Z", "2025-03-06T04:00Z")
+	d, err := e.FlowDetails(context.Background(), ip, FlowQuery{Scope: sc, Finding: "f0000000000000000000000000000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"instance=i-0a1b2c3d4e5f67890|22|40000|6|inbound", "instance=i-0a1b2c3d4e5f67890|22|40001|6|inbound", "instance=i-0a1b2c3d4e5f67890|22|40000|6|outbound"}
+	if d.RowKey != KeyInstance || !slices.Equal(rowIDs(d), want) {
+		t.Errorf("rows = %s %q; want instance %q", d.RowKey, rowIDs(d), want)
+	}
+	recs, err := e.Records(context.Background(), ip, RecordsQuery{Scope: sc, Row: want[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs.Records) != 2 {
+		t.Fatalf("records behind %s = %d; want 2", want[0], len(recs.Records))
+	}
+}
+
+func TestRecordsAndSeries(t *testing.T) {
+	e := fixture(t)
+	ctx := context.Background()
+	inst := entity(t, e, "instance:i-0a1b2c3d4e5f67890")
+	sc := mustScope(t, "2025-03-06T02:30Z", "2025-03-06T03:30Z")
+	row := "198.51.100.7|22|40000|6|inbound"
+	recs, err := e.Records(ctx, inst, RecordsQuery{Scope: sc, Row: row, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs.Records) != 1 || !recs.More || recs.Records[0]["bytes"] != int64(840) || recs.Records[0]["object_line"] != int32(2) {
+		t.Fatalf("first page = %v (more %v); want the 840-byte record of line 2, and more", recs.Records, recs.More)
+	}
+	if !strings.Contains(recs.Records[0]["object_uri"].(string), "flows.log") {
+		t.Errorf("provenance uri = %v; want the flows.log path", recs.Records[0]["object_uri"])
+	}
+	page2, err := e.Records(ctx, inst, RecordsQuery{Scope: sc, Row: row, Limit: 1, Offset: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page2.Records) != 1 || page2.More || page2.Records[0]["bytes"] != int64(400) {
+		t.Fatalf("second page = %v (more %v); want the 400-byte record, last", page2.Records, page2.More)
+	}
+	// The SQL shown selects the same records when run through the
+	// read-only query path.
+	res, err := fixtureStore.Query(ctx, recs.SQL, 0)
+	if err != nil {
+		t.Fatalf("Query(shown SQL): %v\n%s", err, recs.SQL)
+	}
+	if len(res.Rows) != 2 {
+		t.Errorf("shown SQL selects %d records; want 2\n%s", len(res.Rows), recs.SQL)
+	}
+	b := time.Date(2025, 3, 6, 3, 0, 0, 0, time.UTC)
+	inBucket, err := e.Records(ctx, inst, RecordsQuery{Scope: sc, Bucket: &b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inBucket.Records) != 3 {
+		t.Errorf("records in the 03:00 bucket = %d; want 3", len(inBucket.Records))
+	}
+	bad := b.Add(30 * time.Minute)
+	if _, err := e.Records(ctx, inst, RecordsQuery{Scope: sc, Bucket: &bad}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("unaligned bucket err = %v; want ErrInvalid", err)
+	}
+	for _, bad := range []string{"x|1|2|6|inbound", "198.51.100.7|22|40000|6", "198.51.100.7|22|40000|6|in' OR 1=1", "instance=i-1;DROP|1|2|6|inbound"} {
+		if _, err := e.Records(ctx, inst, RecordsQuery{Scope: sc, Row: bad}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("row %q err = %v; want ErrInvalid", bad, err)
+		}
+	}
+
+	s, err := e.Series(ctx, inst, sc, []string{row})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Overall) != 2 || len(s.Rows) != 1 || len(s.Rows[0].Buckets) != 2 {
+		t.Fatalf("series = %+v; want two hourly buckets, overall and one row", s)
+	}
+	if s.Rows[0].Buckets[0].BytesIn != 840 || s.Rows[0].Buckets[1].BytesIn != 400 {
+		t.Errorf("row series = %+v; want 840 then 400 bytes in", s.Rows[0].Buckets)
+	}
+	if s.Overall[0].BytesIn != 840+180+30000 || s.Overall[0].BytesOut != 1200+5000 {
+		t.Errorf("overall 02:00 = %+v; want 31020 in, 6200 out", s.Overall[0])
+	}
+}
+
+func TestPrincipalPanels(t *testing.T) {
+	e := fixture(t)
+	ctx := context.Background()
+	alice := entity(t, e, "iam_user:arn:aws:iam::111122223333:user/alice")
+	sc := EntityScope(fixtureNow)
+	calls, err := e.APICalls(ctx, alice, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.TotalSuccess != 3 || calls.TotalFailure != 1 || len(calls.Buckets) != 96 {
+		t.Errorf("api calls = %d ok, %d failed, %d buckets; want 3, 1, 96", calls.TotalSuccess, calls.TotalFailure, len(calls.Buckets))
+	}
+	// Two calls in the baseline, 45 days of 15-minute buckets.
+	if want := round3(2.0 / (45 * 96)); calls.BaselineAvgSuccess != want {
+		t.Errorf("baseline average = %v; want %v", calls.BaselineAvgSuccess, want)
+	}
+	ips, err := e.Observed(ctx, alice, "ips", sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ips.Values) != 1 || ips.Values[0].Value != "198.51.100.7" || !ips.Values[0].NewlyObserved {
+		t.Errorf("observed ips = %+v; want 198.51.100.7, newly observed", ips.Values)
+	}
+	uas, err := e.Observed(ctx, alice, "user-agents", sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, v := range uas.Values {
+		got[v.Value] = v.NewlyObserved
+	}
+	if len(got) != 2 || got["aws-cli/2.15.0"] || !got["<script>alert(1)</script>"] {
+		t.Errorf("user agents = %v; want aws-cli known, the script tag new", got)
+	}
+	roles, err := e.Roles(ctx, alice, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(roles.Rows) != 1 || roles.Rows[0].Target != "arn:aws:iam::111122223333:role/admin" || roles.Rows[0].Session != "AROAEXAMPLEADMIN0001:alice-session" {
+		t.Errorf("roles = %+v; want admin, session alice-session", roles.Rows)
+	}
+	bk, err := e.Buckets(ctx, alice, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bk.Rows) != 1 || bk.Rows[0].Target != "corp-secrets" || !bk.Rows[0].NewlyObserved {
+		t.Errorf("buckets = %+v; want corp-secrets, new", bk.Rows)
+	}
+	if _, err := e.FlowDetails(ctx, alice, FlowQuery{Scope: sc}); !errors.Is(err, ErrNotApplicable) {
+		t.Errorf("flow details of a user err = %v; want ErrNotApplicable", err)
+	}
+	fs, err := e.Findings(ctx, entity(t, e, "interface:eni-0123456789abcdef0"))
+	if err != nil || len(fs) != 1 {
+		t.Errorf("findings of the interface = %v, %v; want the finding of its instance", fs, err)
+	}
+}
+
+func TestSearch(t *testing.T) {
+	e := fixture(t)
+	for _, c := range []struct {
+		q, kind, wantID string
+	}{
+		{"198.51.100.7", "ip", "ip:198.51.100.7"},
+		{"198.51.100.0/24", "cidr", "ip:198.51.100.7"},
+		{"i-0a1b2c3d4e5f67890", "instance", "instance:i-0a1b2c3d4e5f67890"},
+		{"eni-0123456789abcdef0", "interface", "interface:eni-0123456789abcdef0"},
+		{"arn:aws:iam::111122223333:user/alice", "arn", "iam_user:arn:aws:iam::111122223333:user/alice"},
+		{"arn:aws:sts::111122223333:assumed-role/admin/alice-session", "arn", "role_session:AROAEXAMPLEADMIN0001:alice-session"},
+		{"AKIAEXAMPLEALICE0001", "access_key", "access_key:AKIAEXAMPLEALICE0001"},
+		{"111122223333", "account", "account:111122223333"},
+		{"<script>alert(1)</script>", "text", "user_agent:<script>alert(1)</script>"},
+		{"arn:aws:s3:::corp-secrets", "s3_bucket_arn", "bucket:corp-secrets"},
+		{"f0000000000000000000000000000001", "finding", "finding:f0000000000000000000000000000001"},
+		{"alice", "text", "iam_user:arn:aws:iam::111122223333:user/alice"},
+		{"' OR 1=1 --", "text", ""},
+	} {
+		res, err := e.Search(context.Background(), c.q)
+		if err != nil {
+			t.Fatalf("Search(%q): %v", c.q, err)
+		}
+		var ids []string
+		for _, ents := range res.ByType {
+			for _, ent := range ents {
+				ids = append(ids, ent.ID)
+			}
+		}
+		if res.Kind != c.kind || (c.wantID != "" && !slices.Contains(ids, c.wantID)) || (c.wantID == "" && len(ids) != 0) {
+			b, _ := json.Marshal(res)
+			t.Errorf("Search(%q) = %s; want kind %s with %q", c.q, b, c.kind, c.wantID)
+		}
+	}
+}

@@ -1,0 +1,447 @@
+package store
+
+// Entities, findings, search and ingest status for the investigation
+// engine and the API. As in engine_queries.go, user values are always
+// bound parameters.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrNotFound is returned when an entity or finding does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Entity is one row of the entities view.
+type Entity struct {
+	ID          string         `json:"id"`
+	Type        string         `json:"type"`
+	NaturalKey  string         `json:"natural_key"`
+	DisplayName string         `json:"display_name"`
+	AccountID   string         `json:"account_id,omitempty"`
+	FirstSeen   *time.Time     `json:"first_seen"`
+	LastSeen    *time.Time     `json:"last_seen"`
+	Attributes  map[string]any `json:"attributes,omitempty"`
+	// Exact is set by search for a whole-value match.
+	Exact bool `json:"exact"`
+}
+
+const entityColumns = `entity_id, type, natural_key, coalesce(display_name, natural_key), coalesce(account_id, ''), first_seen, last_seen, attributes::VARCHAR`
+
+func scanEntity(sc interface{ Scan(...any) error }, extra ...any) (Entity, error) {
+	var e Entity
+	var first, last sql.NullTime
+	var attrs sql.NullString
+	dest := append([]any{&e.ID, &e.Type, &e.NaturalKey, &e.DisplayName, &e.AccountID, &first, &last, &attrs}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return e, err
+	}
+	if first.Valid {
+		t := first.Time.UTC()
+		e.FirstSeen = &t
+	}
+	if last.Valid {
+		t := last.Time.UTC()
+		e.LastSeen = &t
+	}
+	e.Attributes = jsonObject(attrs.String)
+	return e, nil
+}
+
+func jsonObject(s string) map[string]any {
+	if s == "" {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal([]byte(s), &m) != nil {
+		return nil
+	}
+	for k, v := range m {
+		if v == nil {
+			delete(m, k)
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// EntityByID returns the entity with the given ID ("<type>:<key>").
+func (s *Store) EntityByID(ctx context.Context, id string) (*Entity, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+entityColumns+` FROM entities WHERE entity_id = $1`, id)
+	e, err := scanEntity(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("entity %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("entity: %w", err)
+	}
+	return &e, nil
+}
+
+// Neighbour is an entity related to another in a time range.
+type Neighbour struct {
+	Relationship string `json:"relationship"`
+	Direction    string `json:"direction"` // "out" (entity → other) or "in"
+	ID           string `json:"id"`
+	Count        int64  `json:"count"`
+	Failures     int64  `json:"failures"`
+}
+
+// Neighbours lists the entities related to id by relationships in the
+// hours overlapping [start, end), most frequent first, at most limit.
+func (s *Store) Neighbours(ctx context.Context, id string, start, end time.Time, limit int) ([]Neighbour, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT type, dir, other, sum(count)::BIGINT AS n, coalesce(sum(failures), 0)::BIGINT
+FROM (
+	SELECT type, 'out' AS dir, to_id AS other, count, failures FROM relationships
+	WHERE from_id = $1 AND hour >= date_trunc('hour', $2::TIMESTAMP) AND hour < $3::TIMESTAMP
+	UNION ALL
+	SELECT type, 'in', from_id, count, failures FROM relationships
+	WHERE to_id = $1 AND hour >= date_trunc('hour', $2::TIMESTAMP) AND hour < $3::TIMESTAMP
+)
+GROUP BY ALL ORDER BY n DESC, type, other LIMIT $4`, id, ts(start), ts(end), limit)
+	if err != nil {
+		return nil, fmt.Errorf("neighbours: %w", err)
+	}
+	defer rows.Close()
+	out := []Neighbour{}
+	for rows.Next() {
+		var n Neighbour
+		if err := rows.Scan(&n.Relationship, &n.Direction, &n.ID, &n.Count, &n.Failures); err != nil {
+			return nil, fmt.Errorf("neighbours: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Finding is a stored finding, with the network direction of its action
+// read from the raw document.
+type Finding struct {
+	ID            string          `json:"id"`
+	Source        string          `json:"source"`
+	Product       string          `json:"product,omitempty"`
+	Type          string          `json:"type"`
+	Severity      float64         `json:"severity"`
+	SeverityLabel string          `json:"severity_label,omitempty"`
+	Title         string          `json:"title,omitempty"`
+	Description   string          `json:"description,omitempty"`
+	AccountID     string          `json:"account_id,omitempty"`
+	Region        string          `json:"region,omitempty"`
+	ResourceType  string          `json:"resource_type,omitempty"`
+	InstanceID    string          `json:"instance_id,omitempty"`
+	AccessKeyID   string          `json:"access_key_id,omitempty"`
+	Principal     string          `json:"principal,omitempty"`
+	RemoteIP      string          `json:"remote_ip,omitempty"`
+	LocalPort     *int64          `json:"local_port,omitempty"`
+	RemotePort    *int64          `json:"remote_port,omitempty"`
+	Domain        string          `json:"domain,omitempty"`
+	Direction     string          `json:"direction,omitempty"` // inbound, outbound or empty
+	Protocol      string          `json:"protocol,omitempty"`
+	FirstSeen     *time.Time      `json:"first_seen"`
+	LastSeen      *time.Time      `json:"last_seen"`
+	CreatedAt     *time.Time      `json:"created_at,omitempty"`
+	UpdatedAt     *time.Time      `json:"updated_at,omitempty"`
+	Count         int64           `json:"count"`
+	Archived      bool            `json:"archived"`
+	Raw           json.RawMessage `json:"raw,omitempty"`
+}
+
+const findingColumns = `id, source, coalesce(product, ''), coalesce(type, ''), severity, coalesce(severity_label, ''),
+	coalesce(title, ''), coalesce(description, ''), coalesce(account_id, ''), coalesce(region, ''),
+	coalesce(resource_type, ''), coalesce(instance_id, ''), coalesce(access_key_id, ''), coalesce(principal, ''),
+	coalesce(remote_ip, ''), local_port, remote_port, coalesce(domain, ''),
+	lower(coalesce(
+		json_extract_string(raw, '$.service.action.networkConnectionAction.connectionDirection'),
+		json_extract_string(raw, '$.Service.Action.NetworkConnectionAction.ConnectionDirection'),
+		json_extract_string(raw, '$.detail.service.action.networkConnectionAction.connectionDirection'), '')),
+	lower(coalesce(
+		json_extract_string(raw, '$.service.action.networkConnectionAction.protocol'),
+		json_extract_string(raw, '$.Service.Action.NetworkConnectionAction.Protocol'),
+		json_extract_string(raw, '$.detail.service.action.networkConnectionAction.protocol'), '')),
+	first_seen, last_seen, created_at, updated_at, count, archived`
+
+func scanFinding(sc interface{ Scan(...any) error }, raw bool) (Finding, error) {
+	var f Finding
+	var lport, rport sql.NullInt64
+	var first, last, created, updated sql.NullTime
+	var rawText sql.NullString
+	dest := []any{&f.ID, &f.Source, &f.Product, &f.Type, &f.Severity, &f.SeverityLabel, &f.Title, &f.Description,
+		&f.AccountID, &f.Region, &f.ResourceType, &f.InstanceID, &f.AccessKeyID, &f.Principal,
+		&f.RemoteIP, &lport, &rport, &f.Domain, &f.Direction, &f.Protocol, &first, &last, &created, &updated, &f.Count, &f.Archived}
+	if raw {
+		dest = append(dest, &rawText)
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return f, err
+	}
+	f.LocalPort, f.RemotePort = nullInt(lport), nullInt(rport)
+	if f.Direction != "inbound" && f.Direction != "outbound" {
+		f.Direction = ""
+	}
+	f.FirstSeen, f.LastSeen, f.CreatedAt, f.UpdatedAt = nullTime(first), nullTime(last), nullTime(created), nullTime(updated)
+	if rawText.Valid {
+		f.Raw = json.RawMessage(rawText.String)
+	}
+	return f, nil
+}
+
+func nullTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+// FindingByID returns one finding with its raw document.
+func (s *Store) FindingByID(ctx context.Context, id string) (*Finding, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+findingColumns+`, raw::VARCHAR FROM findings WHERE id = $1`, id)
+	f, err := scanFinding(row, true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("finding %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("finding: %w", err)
+	}
+	return &f, nil
+}
+
+// FindingFilter narrows a findings list. Zero values leave a field open.
+type FindingFilter struct {
+	MinSeverity float64
+	Type        string // substring, case-insensitive
+	AccountID   string
+	Archived    *bool
+	Since       time.Time // last seen at or after
+	Limit       int
+	Offset      int
+}
+
+// Findings lists findings, most severe and most recent first, and the
+// number that match the filter in all.
+func (s *Store) Findings(ctx context.Context, f FindingFilter) ([]Finding, int64, error) {
+	where := `severity >= $1 AND ($2 = '' OR contains(lower(type), lower($2))) AND ($3 = '' OR account_id = $3)
+	AND ($4::BOOLEAN IS NULL OR archived = $4::BOOLEAN) AND coalesce(last_seen, updated_at, created_at) >= $5::TIMESTAMP`
+	var archived any
+	if f.Archived != nil {
+		archived = *f.Archived
+	}
+	since := f.Since
+	if since.IsZero() {
+		since = time.Unix(0, 0)
+	}
+	args := []any{f.MinSeverity, f.Type, f.AccountID, archived, ts(since)}
+	var total int64
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM findings WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("findings: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+findingColumns+` FROM findings WHERE `+where+`
+ORDER BY severity DESC, coalesce(last_seen, updated_at, created_at) DESC, id LIMIT $6 OFFSET $7`,
+		append(args, limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("findings: %w", err)
+	}
+	defer rows.Close()
+	out := []Finding{}
+	for rows.Next() {
+		fd, err := scanFinding(rows, false)
+		if err != nil {
+			return nil, 0, fmt.Errorf("findings: %w", err)
+		}
+		out = append(out, fd)
+	}
+	return out, total, rows.Err()
+}
+
+// EntityFindings lists the findings that involve an entity: directly, or
+// through its access keys (for principals) or its instance (for
+// interfaces).
+func (s *Store) EntityFindings(ctx context.Context, id string) ([]Finding, error) {
+	rows, err := s.db.QueryContext(ctx, `WITH targets AS (
+	SELECT $1 AS t
+	UNION SELECT from_id FROM graph_edges WHERE to_id = $1 AND type IN ('key_of', 'has_interface')
+)
+SELECT `+findingColumns+` FROM findings
+WHERE 'finding:' || id = $1
+	OR 'finding:' || id IN (SELECT from_id FROM graph_edges WHERE type = 'involves' AND to_id IN (SELECT t FROM targets))
+ORDER BY severity DESC, coalesce(last_seen, updated_at, created_at) DESC, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("entity findings: %w", err)
+	}
+	defer rows.Close()
+	out := []Finding{}
+	for rows.Next() {
+		fd, err := scanFinding(rows, false)
+		if err != nil {
+			return nil, fmt.Errorf("entity findings: %w", err)
+		}
+		out = append(out, fd)
+	}
+	return out, rows.Err()
+}
+
+// SearchEntities finds entities whose ID, key or display name is q
+// (exact, case-insensitive) or contains it, exact matches first, at most
+// limit. kinds, when not empty, keeps only those entity types.
+func (s *Store) SearchEntities(ctx context.Context, q string, kinds []string, limit int) ([]Entity, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+entityColumns+`,
+	(entity_id = $1 OR lower(natural_key) = lower($1) OR lower(display_name) = lower($1)) AS exact
+FROM entities
+WHERE (len($3::VARCHAR[]) = 0 OR list_contains($3::VARCHAR[], type))
+	AND (contains(lower(natural_key), lower($1)) OR contains(lower(coalesce(display_name, '')), lower($1)) OR entity_id = $1)
+ORDER BY exact DESC, type, natural_key
+LIMIT $2`, q, limit, kinds)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	out := []Entity{}
+	for rows.Next() {
+		var exact bool
+		e, err := scanEntity(rows, &exact)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		e.Exact = exact
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ipv4Number turns a dotted IPv4 address column into a number.
+const ipv4Number = `(split_part(natural_key, '.', 1)::BIGINT * 16777216 + split_part(natural_key, '.', 2)::BIGINT * 65536
+	+ split_part(natural_key, '.', 3)::BIGINT * 256 + split_part(natural_key, '.', 4)::BIGINT)`
+
+// SearchIPv4Range finds the address entities from lo to hi (IPv4 as
+// numbers), at most limit, in address order.
+func (s *Store) SearchIPv4Range(ctx context.Context, lo, hi int64, limit int) ([]Entity, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+entityColumns+` FROM entities
+WHERE type = 'ip' AND regexp_full_match(natural_key, '[0-9]{1,3}(\.[0-9]{1,3}){3}')
+	AND `+ipv4Number+` BETWEEN $1 AND $2
+ORDER BY `+ipv4Number+` LIMIT $3`, lo, hi, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search range: %w", err)
+	}
+	defer rows.Close()
+	out := []Entity{}
+	for rows.Next() {
+		e, err := scanEntity(rows)
+		if err != nil {
+			return nil, fmt.Errorf("search range: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// IPv6Entities lists IPv6 address entities, at most limit (the caller
+// tests prefixes: DuckDB without extensions has no address type).
+func (s *Store) IPv6Entities(ctx context.Context, limit int) ([]Entity, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+entityColumns+` FROM entities WHERE type = 'ip' AND contains(natural_key, ':') ORDER BY natural_key LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search range: %w", err)
+	}
+	defer rows.Close()
+	out := []Entity{}
+	for rows.Next() {
+		e, err := scanEntity(rows)
+		if err != nil {
+			return nil, fmt.Errorf("search range: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// SessionsOfARN returns the principal IDs CloudTrail gives an assumed-role
+// session ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION), which key
+// role_session entities.
+func (s *Store) SessionsOfARN(ctx context.Context, arn string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT principal_id FROM cloudtrail_events
+WHERE user_arn = $1 AND principal_id IS NOT NULL ORDER BY principal_id LIMIT 20`, arn)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// IngestKind sums the ledger for one log type.
+type IngestKind struct {
+	LogType        string     `json:"log_type"`
+	Objects        int64      `json:"objects"`
+	Records        int64      `json:"records"`
+	Rejected       int64      `json:"rejected"`
+	LastIngestedAt *time.Time `json:"last_ingested_at"`
+	LastObject     string     `json:"last_object"`
+}
+
+// IngestObject is one ledger row.
+type IngestObject struct {
+	URI        string    `json:"uri"`
+	LogType    string    `json:"log_type"`
+	Records    int64     `json:"records"`
+	Rejected   int64     `json:"rejected"`
+	FirstError string    `json:"first_error,omitempty"`
+	IngestedAt time.Time `json:"ingested_at"`
+}
+
+// IngestStatus sums the ledger by log type, and lists the most recent
+// objects with rejected lines (at most limit).
+func (s *Store) IngestStatus(ctx context.Context, limit int) ([]IngestKind, []IngestObject, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT log_type, count(*), sum(records)::BIGINT, sum(rejected)::BIGINT, max(ingested_at),
+	arg_max(uri, (ingested_at, object_id))
+FROM ingested_objects GROUP BY log_type ORDER BY log_type`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ingest status: %w", err)
+	}
+	defer rows.Close()
+	kinds := []IngestKind{}
+	for rows.Next() {
+		var k IngestKind
+		var last sql.NullTime
+		if err := rows.Scan(&k.LogType, &k.Objects, &k.Records, &k.Rejected, &last, &k.LastObject); err != nil {
+			return nil, nil, fmt.Errorf("ingest status: %w", err)
+		}
+		k.LastIngestedAt = nullTime(last)
+		kinds = append(kinds, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	rows2, err := s.db.QueryContext(ctx, `SELECT uri, log_type, records, rejected, coalesce(first_error, ''), ingested_at
+FROM ingested_objects WHERE rejected > 0 OR first_error IS NOT NULL
+ORDER BY ingested_at DESC, object_id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ingest status: %w", err)
+	}
+	defer rows2.Close()
+	objs := []IngestObject{}
+	for rows2.Next() {
+		var o IngestObject
+		if err := rows2.Scan(&o.URI, &o.LogType, &o.Records, &o.Rejected, &o.FirstError, &o.IngestedAt); err != nil {
+			return nil, nil, fmt.Errorf("ingest status: %w", err)
+		}
+		o.IngestedAt = o.IngestedAt.UTC()
+		objs = append(objs, o)
+	}
+	return kinds, objs, rows2.Err()
+}

@@ -17,7 +17,10 @@
 //     stands for any number of fields. A pattern without "..." must have as
 //     many fields as the format: CloudWatch would match no record of
 //     another length, so such a pattern is an error here rather than a
-//     search that silently finds nothing.
+//     search that silently finds nothing. Each position names a column of
+//     flow_logs, so the pattern applies to every stored record, whatever
+//     format that record was delivered in (a record without the column
+//     reads as "-" there).
 //   - Term patterns: ERROR, "exact phrase", ?any ?of, -without. A term
 //     matches when it appears anywhere in the record rebuilt as the text
 //     line CloudWatch Logs would hold (fields of the format in order,
@@ -35,7 +38,9 @@
 // with a * they match the field's text with the wildcard (srcaddr =
 // 10.0.2.*). <, <=, > and >= need a number and never match a field whose
 // text is not one. start and end compare as Unix seconds, as they appear in
-// the log.
+// the log (written as a comparison of start_time and end_time with a UTC
+// TIMESTAMP when the value is a whole number, so that the store can skip
+// files and row groups outside the range).
 //
 // Patterns come from users and values from logs: nothing in a pattern ever
 // reaches SQL except as a quoted string literal or a number the compiler
@@ -47,6 +52,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
 )
@@ -246,8 +252,21 @@ func (c *compiler) condition(n *node, f flowlog.Field) string {
 	case "||":
 		return or([]string{c.condition(n.left, f), c.condition(n.right, f)})
 	}
-	kind := f.Info().Kind
+	info := f.Info()
+	kind := info.Kind
 	num, isNum := number(n.value)
+	op := n.op
+	if op == "!=" {
+		op = "<>"
+	}
+	if ts, ok := timestamp(n.value); ok && kind == flowlog.Timestamp && !strings.Contains(n.value, "*") {
+		// The same comparison as epoch(column), written so that DuckDB
+		// can skip the row groups and files outside the time range.
+		if op == "<>" {
+			op = "IS DISTINCT FROM"
+		}
+		return info.Column + " " + op + " " + ts
+	}
 	switch {
 	case n.op != "=" && n.op != "!=":
 		// The parser made sure the value is a number.
@@ -263,14 +282,37 @@ func (c *compiler) condition(n *node, f flowlog.Field) string {
 			return numeric(f) + " = " + num
 		}
 		return numeric(f) + " IS DISTINCT FROM " + num
-	default:
-		op := "="
-		if n.op == "!=" {
-			op = "<>"
+	case kind == flowlog.String && n.value != "-":
+		// Absent values read as "-", which is not the value: comparing
+		// the column itself gives the same answer and lets DuckDB use
+		// the Parquet statistics.
+		if op == "<>" {
+			op = "IS DISTINCT FROM"
 		}
+		return info.Column + " " + op + " " + literal(n.value)
+	default:
 		return text(f) + " " + op + " " + literal(n.value)
 	}
 }
+
+// timestamp returns v, a whole number of Unix seconds, as a SQL TIMESTAMP
+// literal (UTC, like the store's times), when it is within years 1-9999.
+func timestamp(v string) (string, bool) {
+	if !numberSyntax.MatchString(v) {
+		return "", false
+	}
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || secs < minTimestamp || secs > maxTimestamp {
+		return "", false
+	}
+	return "TIMESTAMP '" + time.Unix(secs, 0).UTC().Format("2006-01-02 15:04:05") + "'", true
+}
+
+// The Unix seconds of 0001-01-01 00:00:00 and 9999-12-31 23:59:59 UTC.
+const (
+	minTimestamp = -62135596800
+	maxTimestamp = 253402300799
+)
 
 // terms matches the record rebuilt as its log line.
 func (c *compiler) terms(terms []term) string {

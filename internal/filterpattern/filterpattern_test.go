@@ -38,15 +38,19 @@ func TestCompileSQL(t *testing.T) {
 		want    string
 	}{
 		{`[version, account, eni, source, destination, srcport, destport="22", protocol="6", packets, bytes, windowstart, windowend, action="REJECT", flowlogstatus]`,
-			`(dstport = 22 AND protocol = 6 AND coalesce(action, '-') = 'REJECT')`},
+			`(dstport = 22 AND protocol = 6 AND action = 'REJECT')`},
 		{`[..., dstport = 80 || dstport = 8080, protocol, packets, bytes, start, end, action, logstatus]`,
 			`(dstport = 80 OR dstport = 8080)`},
 		{`[..., bytes>=400 && bytes<1000, start, end, action, status]`, `(bytes >= 400 AND bytes < 1000)`},
 		{`[..., srcaddr = 10.0.2.*, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action, logstatus]`,
 			`coalesce(srcaddr, '-') LIKE '10.0.2.%' ESCAPE '\'`},
-		{`[..., start >= 1418530100, end, action, logstatus]`, `epoch(start_time) >= 1418530100`},
+		{`[..., start >= 1418530100, end, action, logstatus]`, `start_time >= TIMESTAMP '2014-12-14 04:08:20'`},
+		{`[..., start != 0, end, action, logstatus]`, `start_time IS DISTINCT FROM TIMESTAMP '1970-01-01 00:00:00'`},
+		{`[..., start > 1.5e9, end, action, logstatus]`, `epoch(start_time) > 1.5e+09`},
+		{`[..., start < 99999999999999, end, action, logstatus]`, `epoch(start_time) < 99999999999999`},
+		{`[..., action = -, logstatus]`, `coalesce(action, '-') = '-'`},
 		{`[..., end = 14185*, action, logstatus]`, `coalesce(CAST(CAST(epoch(end_time) AS BIGINT) AS VARCHAR), '-') LIKE '14185%' ESCAPE '\'`},
-		{`[..., action != REJECT, logstatus]`, `coalesce(action, '-') <> 'REJECT'`},
+		{`[..., action != REJECT, logstatus]`, `action IS DISTINCT FROM 'REJECT'`},
 		{`[..., dstport != 22, protocol, packets, bytes, start, end, action, logstatus]`, `dstport IS DISTINCT FROM 22`},
 		{`[v, account > 1.5, ...]`, `TRY_CAST(account_id AS DOUBLE) > 1.5e+00`},
 		{`[..., a = "x'); DROP TABLE flow_logs; --", ...]`, `coalesce(version, '-')`},
@@ -162,7 +166,7 @@ func TestCompileCustomFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `(coalesce(vpc_id, '-') LIKE 'vpc-1%' ESCAPE '\' AND dstport = 22 AND epoch(start_time) > 100 AND coalesce(action, '-') = 'REJECT')`
+	want := `(coalesce(vpc_id, '-') LIKE 'vpc-1%' ESCAPE '\' AND dstport = 22 AND start_time > TIMESTAMP '1970-01-01 00:01:40' AND action = 'REJECT')`
 	if f.Where != want {
 		t.Errorf("Where = %s; want %s", f.Where, want)
 	}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"time"
 
@@ -163,12 +164,15 @@ type APICallBucket struct {
 
 // APICalls is the overall API call volume panel.
 type APICalls struct {
-	Scope              Scope           `json:"scope"`
-	Buckets            []APICallBucket `json:"buckets"`
-	TotalSuccess       int64           `json:"total_success"`
-	TotalFailure       int64           `json:"total_failure"`
-	BaselineAvgSuccess float64         `json:"baseline_avg_success"`
-	BaselineAvgFailure float64         `json:"baseline_avg_failure"`
+	Scope        Scope           `json:"scope"`
+	Buckets      []APICallBucket `json:"buckets"`
+	TotalSuccess int64           `json:"total_success"`
+	TotalFailure int64           `json:"total_failure"`
+	// The baseline's calls, and their average per bucket (6 decimals).
+	BaselineSuccess    int64   `json:"baseline_success"`
+	BaselineFailure    int64   `json:"baseline_failure"`
+	BaselineAvgSuccess float64 `json:"baseline_avg_success"`
+	BaselineAvgFailure float64 `json:"baseline_avg_failure"`
 }
 
 // APICalls returns the API call volume panel: successful and failed calls
@@ -177,15 +181,17 @@ func (e *Engine) APICalls(ctx context.Context, ent *store.Entity, sc Scope) (*AP
 	if err := need(ent, PanelAPICalls); err != nil {
 		return nil, err
 	}
-	got, okAvg, failAvg, err := e.st.APICallVolume(ctx, ent.Type, ent.NaturalKey, sc.BaselineStart, sc.Start, sc.End, sc.Bucket())
+	got, okBase, failBase, err := e.st.APICallVolume(ctx, ent.Type, ent.NaturalKey, sc.BaselineStart, sc.Start, sc.End, sc.Bucket())
 	if err != nil {
 		return nil, err
 	}
+	n := float64(sc.Start.Sub(sc.BaselineStart)) / float64(sc.Bucket())
 	by := map[time.Time]store.APIBucket{}
 	for _, b := range got {
 		by[b.Start.UTC()] = b
 	}
-	out := &APICalls{Scope: sc, Buckets: []APICallBucket{}, BaselineAvgSuccess: round3(okAvg), BaselineAvgFailure: round3(failAvg)}
+	out := &APICalls{Scope: sc, Buckets: []APICallBucket{}, BaselineSuccess: okBase, BaselineFailure: failBase,
+		BaselineAvgSuccess: round6(float64(okBase) / n), BaselineAvgFailure: round6(float64(failBase) / n)}
 	for _, t := range buckets(sc.Start, sc.End, sc.Bucket()) {
 		b := by[t]
 		out.Buckets = append(out.Buckets, APICallBucket{Start: t, Success: b.Success, Failure: b.Failure})
@@ -195,8 +201,8 @@ func (e *Engine) APICalls(ctx context.Context, ent *store.Entity, sc Scope) (*AP
 	return out, nil
 }
 
-func round3(f float64) float64 {
-	return float64(int64(f*1000+0.5)) / 1000
+func round6(f float64) float64 {
+	return math.Round(f*1e6) / 1e6
 }
 
 // ObservedValue is one row of an observed panel.

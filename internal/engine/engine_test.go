@@ -351,8 +351,8 @@ func TestPrincipalPanels(t *testing.T) {
 		t.Errorf("api calls = %d ok, %d failed, %d buckets; want 3, 1, 96", calls.TotalSuccess, calls.TotalFailure, len(calls.Buckets))
 	}
 	// Two calls in the baseline, 45 days of 15-minute buckets.
-	if want := round3(2.0 / (45 * 96)); calls.BaselineAvgSuccess != want {
-		t.Errorf("baseline average = %v; want %v", calls.BaselineAvgSuccess, want)
+	if want := round6(2.0 / (45 * 96)); calls.BaselineSuccess != 2 || calls.BaselineAvgSuccess != want || want == 0 {
+		t.Errorf("baseline = %d calls, %v a bucket; want 2, %v", calls.BaselineSuccess, calls.BaselineAvgSuccess, want)
 	}
 	ips, err := e.Observed(ctx, alice, "ips", sc)
 	if err != nil {

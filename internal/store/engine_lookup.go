@@ -27,7 +27,7 @@ type Entity struct {
 	LastSeen    *time.Time     `json:"last_seen"`
 	Attributes  map[string]any `json:"attributes,omitempty"`
 	// Exact is set by search for a whole-value match.
-	Exact bool `json:"exact"`
+	Exact bool `json:"exact,omitempty"`
 }
 
 const entityColumns = `entity_id, type, natural_key, coalesce(display_name, natural_key), coalesce(account_id, ''), first_seen, last_seen, attributes::VARCHAR`
@@ -444,4 +444,20 @@ ORDER BY ingested_at DESC, object_id DESC LIMIT $1`, limit)
 		objs = append(objs, o)
 	}
 	return kinds, objs, rows2.Err()
+}
+
+// IngestUnder sums the ledger for the objects whose URI is uri or starts
+// with prefix.
+func (s *Store) IngestUnder(ctx context.Context, uri, prefix string) (IngestKind, error) {
+	var k IngestKind
+	var last sql.NullTime
+	var lastURI sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(records), 0)::BIGINT, coalesce(sum(rejected), 0)::BIGINT, max(ingested_at),
+	arg_max(uri, (ingested_at, object_id))
+FROM ingested_objects WHERE uri = $1 OR starts_with(uri, $2)`, uri, prefix).Scan(&k.Objects, &k.Records, &k.Rejected, &last, &lastURI)
+	if err != nil {
+		return k, fmt.Errorf("ingest status: %w", err)
+	}
+	k.LastIngestedAt, k.LastObject = nullTime(last), lastURI.String
+	return k, nil
 }

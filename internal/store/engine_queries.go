@@ -420,10 +420,8 @@ func HasEvents(kind string) bool { _, ok := eventEntityFilter[kind]; return ok }
 
 // APIBucket counts an entity's API calls in one time bucket.
 type APIBucket struct {
-	Start              time.Time
-	Success, Failure   int64
-	BaselineAvgSuccess float64
-	BaselineAvgFailure float64
+	Start            time.Time
+	Success, Failure int64
 }
 
 const apiVolumeSQL = `SELECT time_bucket(to_seconds($4::BIGINT), event_time, $2::TIMESTAMP) AS b,
@@ -437,8 +435,8 @@ FROM cloudtrail_events
 WHERE event_time >= $2::TIMESTAMP AND event_time < $3::TIMESTAMP AND %s`
 
 // APICallVolume counts kind/key's API calls in buckets over [start, end),
-// and its calls over the baseline [baseStart, start), averaged per bucket.
-func (s *Store) APICallVolume(ctx context.Context, kind, key string, baseStart, start, end time.Time, bucket time.Duration) ([]APIBucket, float64, float64, error) {
+// and its successful and failed calls over the baseline [baseStart, start).
+func (s *Store) APICallVolume(ctx context.Context, kind, key string, baseStart, start, end time.Time, bucket time.Duration) ([]APIBucket, int64, int64, error) {
 	filter, ok := eventEntityFilter[kind]
 	if !ok {
 		return nil, 0, 0, fmt.Errorf("api call volume: %w %q", ErrUnknownKind, kind)
@@ -463,11 +461,7 @@ func (s *Store) APICallVolume(ctx context.Context, kind, key string, baseStart, 
 	if err := s.db.QueryRowContext(ctx, fmt.Sprintf(apiTotalsSQL, filter), key, ts(baseStart), ts(start)).Scan(&okN, &failN); err != nil {
 		return nil, 0, 0, fmt.Errorf("api call baseline: %w", err)
 	}
-	n := float64(start.Sub(baseStart)) / float64(bucket)
-	if n <= 0 {
-		return out, 0, 0, nil
-	}
-	return out, float64(okN) / n, float64(failN) / n, nil
+	return out, okN, failN, nil
 }
 
 // Observed is one value seen in an entity's events (an address, a

@@ -272,11 +272,17 @@ func (c *compiler) condition(n *node, f flowlog.Field) string {
 		// The parser made sure the value is a number.
 		return numeric(f) + " " + n.op + " " + num
 	case strings.Contains(n.value, "*"):
+		subject := text(f)
+		if rest := strings.ReplaceAll(n.value, "*", ""); n.op == "=" && kind == flowlog.String && rest != "" && rest != "-" {
+			// The pattern cannot match "-", so absent values need not
+			// be read as "-" (and DuckDB can use a prefix to prune).
+			subject = info.Column
+		}
 		like := "LIKE"
 		if n.op == "!=" {
 			like = "NOT LIKE"
 		}
-		return text(f) + " " + like + " " + literal(likePattern(n.value)) + ` ESCAPE '\'`
+		return subject + " " + like + " " + literal(likePattern(n.value)) + ` ESCAPE '\'`
 	case isNum && kind != flowlog.String:
 		if n.op == "=" {
 			return numeric(f) + " = " + num

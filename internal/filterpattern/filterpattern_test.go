@@ -43,7 +43,10 @@ func TestCompileSQL(t *testing.T) {
 			`(dstport = 80 OR dstport = 8080)`},
 		{`[..., bytes>=400 && bytes<1000, start, end, action, status]`, `(bytes >= 400 AND bytes < 1000)`},
 		{`[..., srcaddr = 10.0.2.*, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action, logstatus]`,
-			`coalesce(srcaddr, '-') LIKE '10.0.2.%' ESCAPE '\'`},
+			`srcaddr LIKE '10.0.2.%' ESCAPE '\'`},
+		{`[..., action = *, logstatus]`, `coalesce(action, '-') LIKE '%' ESCAPE '\'`},
+		{`[..., action = *-, logstatus]`, `coalesce(action, '-') LIKE '%-' ESCAPE '\'`},
+		{`[..., action != RE*, logstatus]`, `coalesce(action, '-') NOT LIKE 'RE%' ESCAPE '\'`},
 		{`[..., start >= 1418530100, end, action, logstatus]`, `start_time >= TIMESTAMP '2014-12-14 04:08:20'`},
 		{`[..., start != 0, end, action, logstatus]`, `start_time IS DISTINCT FROM TIMESTAMP '1970-01-01 00:00:00'`},
 		{`[..., start > 1.5e9, end, action, logstatus]`, `epoch(start_time) > 1.5e+09`},
@@ -54,7 +57,7 @@ func TestCompileSQL(t *testing.T) {
 		{`[..., dstport != 22, protocol, packets, bytes, start, end, action, logstatus]`, `dstport IS DISTINCT FROM 22`},
 		{`[v, account > 1.5, ...]`, `TRY_CAST(account_id AS DOUBLE) > 1.5e+00`},
 		{`[..., a = "x'); DROP TABLE flow_logs; --", ...]`, `coalesce(version, '-')`},
-		{`[..., action = "50%_\\*", logstatus]`, `coalesce(action, '-') LIKE '50\%\_\\%' ESCAPE '\'`},
+		{`[..., action = "50%_\\*", logstatus]`, `action LIKE '50\%\_\\%' ESCAPE '\'`},
 		{`[...]`, `TRUE`},
 		{``, `TRUE`},
 		{`   `, `TRUE`},
@@ -166,7 +169,7 @@ func TestCompileCustomFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `(coalesce(vpc_id, '-') LIKE 'vpc-1%' ESCAPE '\' AND dstport = 22 AND start_time > TIMESTAMP '1970-01-01 00:01:40' AND action = 'REJECT')`
+	want := `(vpc_id LIKE 'vpc-1%' ESCAPE '\' AND dstport = 22 AND start_time > TIMESTAMP '1970-01-01 00:01:40' AND action = 'REJECT')`
 	if f.Where != want {
 		t.Errorf("Where = %s; want %s", f.Where, want)
 	}

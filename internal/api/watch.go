@@ -41,8 +41,6 @@ type Watcher struct {
 	state   map[string]*WatchStatus
 	polls   *prometheus.CounterVec
 	records prometheus.Counter
-	// polled is signalled after each round (tests wait on it).
-	polled chan struct{}
 }
 
 // WatchStatus is one watched source's state.
@@ -66,15 +64,15 @@ func NewWatcher(st *store.Store, cfg WatchConfig) (*Watcher, error) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = DefaultWatchInterval
 	}
-	if cfg.Interval > 50*time.Second {
-		// Still fine, but new data then takes longer than a minute.
-		cfg.Logger.Warn("watch interval over 50s: new data may take more than a minute to appear", "interval", cfg.Interval)
-	}
-	w := &Watcher{st: st, cfg: cfg, log: cfg.Logger, state: map[string]*WatchStatus{}, polled: make(chan struct{}, 1)}
+	w := &Watcher{st: st, cfg: cfg, log: cfg.Logger, state: map[string]*WatchStatus{}}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
 	w.log = w.log.With("component", "watch")
+	if cfg.Interval > 50*time.Second {
+		// Allowed, but new data then takes longer than a minute.
+		w.log.Warn("watch interval over 50s: new data may take more than a minute to appear", "interval", cfg.Interval)
+	}
 	for i, src := range cfg.Sources {
 		if !strings.HasPrefix(src, "s3://") {
 			abs, err := filepath.Abs(src)
@@ -108,10 +106,6 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		w.poll(ctx)
-		select {
-		case w.polled <- struct{}{}:
-		default:
-		}
 		select {
 		case <-ctx.Done():
 			return nil

@@ -167,7 +167,7 @@ func (c *compiler) bracket(pat *pattern) (string, error) {
 		total += len(s)
 	}
 	if ellipses == 0 && total != n {
-		return "", c.errorf(pat.close, `pattern has %d fields and the flow log format %d: add "..." where fields may be left out, or give --flow-format`, total, n)
+		return "", c.errorf(pat.close, `pattern has %d fields and the flow log format %d: add "..." where fields are left out, or use the format the pattern was written for`, total, n)
 	}
 	if total > n {
 		return "", c.errorf(pat.close, "pattern has %d fields besides \"...\" and the flow log format only %d", total, n)

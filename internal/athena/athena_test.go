@@ -149,6 +149,7 @@ WHERE srcaddr = 'flow_logs start_time' /* and epoch(end_time) here */`,
 WHERE srcaddr = 'flow_logs start_time' /* and epoch(end_time) here */`},
 		{`SELECT epoch(now()), count(*) FROM flow_logs GROUP BY 1`, `SELECT to_unixtime(now()), count(*) FROM vpc_flow_logs GROUP BY 1`},
 		{`SELECT CASE WHEN bytes > 1e6 THEN 'big' END FROM flow_logs`, `SELECT CASE WHEN bytes > 1e6 THEN 'big' END FROM vpc_flow_logs`},
+		{`SELECT min(start_time) AS start_time, max(epoch(end_time)) AS "end_time" FROM flow_logs`, `SELECT min(from_unixtime(start)) AS start_time, max("end") AS "end_time" FROM vpc_flow_logs`},
 	} {
 		got, err := Translate(tc.in, "")
 		if err != nil || got != tc.want {

@@ -13,11 +13,12 @@ import (
 // start_time and end_time are UTC timestamps, Athena's start and "end" are
 // Unix seconds. So start_time becomes from_unixtime(start), epoch(start_time)
 // becomes start, and likewise for end; flow_logs becomes table; any other
-// epoch(x) becomes to_unixtime(x). The rewrite is lexical: literals and
-// comments are kept as they are, and everything else passes through
-// unchanged, which is right for the SQL both engines share (SELECT, WHERE,
-// CAST, TRY_CAST, coalesce, strpos, concat_ws, LIKE ... ESCAPE, IS DISTINCT
-// FROM, GROUP BY, ORDER BY ... NULLS LAST). What has no Athena counterpart
+// epoch(x) becomes to_unixtime(x). The rewrite is lexical: literals,
+// comments and aliases (AS start_time) are kept as they are, and everything
+// else passes through unchanged, which is right for the SQL both engines
+// share (SELECT, WHERE, CAST, TRY_CAST, coalesce, strpos, concat_ws, LIKE
+// ... ESCAPE, IS DISTINCT FROM, GROUP BY, ORDER BY ... NULLS LAST, TIMESTAMP
+// '...' literals). What has no Athena counterpart
 // is an error rather than a query that fails there: gumshoe's own tables
 // and provenance columns (object_id, object_line), DuckDB's :: casts and
 // GROUP BY ALL. Other DuckDB-only syntax is not detected.
@@ -42,7 +43,13 @@ func Translate(sql, table string) (string, error) {
 			b.WriteString(t.text)
 			continue
 		}
-		switch name := strings.ToLower(t.name); name {
+		name := strings.ToLower(t.name)
+		if previousWord(toks, i) == "as" {
+			// An alias (AS start_time) names an output column.
+			b.WriteString(t.text)
+			continue
+		}
+		switch name {
 		case "flow_logs":
 			b.WriteString(table)
 		case "start_time":

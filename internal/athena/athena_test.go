@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gumshoe-dev/gumshoe/internal/filterpattern"
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
 )
 
@@ -170,5 +171,32 @@ WHERE srcaddr = 'flow_logs start_time' /* and epoch(end_time) here */`},
 	}
 	if _, err := Translate("SELECT 1", "x; DROP"); err == nil {
 		t.Error("Translate with a hostile table name succeeded")
+	}
+}
+
+// TestTranslateFilterPatterns translates what filterpattern compiles: no
+// gumshoe-only name may be left in the Athena query.
+func TestTranslateFilterPatterns(t *testing.T) {
+	for _, p := range []string{
+		`[version, account, eni, source, destination, srcport, destport="22", protocol="6", packets, bytes, windowstart, windowend, action="REJECT", flowlogstatus]`,
+		`[..., start >= 1418530010 && start < 1.5e9, end = 14*, action != REJ*, status = -]`,
+		`[v, account > 1, eni = eni-1*, ...]`,
+		`?NODATA ?SKIPDATA`,
+		`REJECT -"10.0.0.1"`,
+	} {
+		f, err := filterpattern.Compile(p, flowlog.Format{})
+		if err != nil {
+			t.Fatalf("Compile(%q): %v", p, err)
+		}
+		got, err := Translate("SELECT * FROM flow_logs WHERE "+f.Where, "")
+		if err != nil {
+			t.Errorf("Translate(Compile(%q)) = %v", p, err)
+			continue
+		}
+		for _, bad := range []string{"start_time", "end_time", "epoch", "flow_logs"} {
+			if strings.Contains(strings.ReplaceAll(got, "vpc_flow_logs", ""), bad) {
+				t.Errorf("Translate(Compile(%q)) = %s; still has %s", p, got, bad)
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -154,6 +155,8 @@ func TestGolden(t *testing.T) {
 		{"instance_series", "GET", "/api/v1/entities/" + instance + "/flows/series?start=2025-03-06T02:00Z&end=2025-03-06T04:00Z&row=" + row, "", 200},
 		{"instance_records_row", "GET", "/api/v1/entities/" + instance + "/flows/records?start=2025-03-06T02:00Z&end=2025-03-06T04:00Z&row=" + row, "", 200},
 		{"instance_records_bucket", "GET", "/api/v1/entities/" + instance + "/flows/records?start=2025-03-06T02:00Z&end=2025-03-06T04:00Z&bucket=2025-03-06T03:00:00Z&limit=2", "", 200},
+		{"pattern_ssh_rejects", "GET", "/api/v1/flows/pattern?pattern=" + url.QueryEscape(`[version, account, eni, source, destination, srcport, destport="22", protocol, packets, bytes, windowstart, windowend, action="REJECT", flowlogstatus]`), "", 200},
+		{"pattern_error", "GET", "/api/v1/flows/pattern?pattern=" + url.QueryEscape(`[version, account, eni, source, destination, srcport, destport=="22"]`), "", 400},
 		{"findings", "GET", "/api/v1/findings?min_severity=1", "", 200},
 		{"finding", "GET", "/api/v1/findings/" + findID, "", 200},
 		{"sql_json", "POST", "/api/v1/sql", `{"query": "SELECT srcaddr, dstport, sum(bytes) AS bytes, min(start_time) AS first FROM flow_logs WHERE srcaddr IS NOT NULL GROUP BY ALL ORDER BY bytes DESC", "limit": 3}`, 200},

@@ -47,7 +47,14 @@ func (s *Server) apiRoutes() []route {
 			params: append(append([]param{}, scopeP...),
 				param{name: "row", in: "query", typ: "string", desc: "row ID from flow details"},
 				param{name: "bucket", in: "query", typ: "string", desc: "bucket start from flow volume or series"},
+				param{name: "athena_table", in: "query", typ: "string", desc: "Athena table for athena_sql (default vpc_flow_logs; see gumshoe ddl athena)"},
 				pLimit, pOffset), h: s.records},
+		{method: "GET", path: "/api/v1/flows/pattern", tag: "flows", summary: "Flow log records matching a CloudWatch Logs filter pattern, with the SQL and the Athena SQL",
+			params: []param{
+				{name: "pattern", in: "query", typ: "string", required: true, desc: "filter pattern, e.g. [version, account, eni, source, destination, srcport, destport=\"22\", protocol, packets, bytes, windowstart, windowend, action=\"REJECT\", flowlogstatus]"},
+				{name: "flow_format", in: "query", typ: "string", desc: "flow log format the pattern's positions follow, ${field} ... (default: AWS's default format)"},
+				{name: "athena_table", in: "query", typ: "string", desc: "Athena table for athena_sql (default vpc_flow_logs)"},
+				pLimit}, h: s.pattern},
 		{method: "GET", path: "/api/v1/findings", tag: "findings", summary: "Findings, most severe and most recent first",
 			params: []param{
 				{name: "min_severity", in: "query", typ: "number", desc: "lowest severity (0.1–10)"},
@@ -277,7 +284,7 @@ func (s *Server) records(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rq := engine.RecordsQuery{Scope: sc, Row: r.URL.Query().Get("row")}
+	rq := engine.RecordsQuery{Scope: sc, Row: r.URL.Query().Get("row"), AthenaTable: r.URL.Query().Get("athena_table")}
 	if b := r.URL.Query().Get("bucket"); b != "" {
 		t, err := time.Parse(time.RFC3339, b)
 		if err != nil {

@@ -108,21 +108,7 @@ func (s *Server) sql(w http.ResponseWriter, r *http.Request) error {
 	if format == "csv" {
 		return writeCSV(w, res)
 	}
-	out := sqlResult{Columns: []sqlColumn{}, Rows: [][]any{}, RowCount: len(res.Rows), Limit: limit, Truncated: res.Truncated}
-	for i, c := range res.Columns {
-		typ := ""
-		if i < len(res.Types) {
-			typ = res.Types[i]
-		}
-		out.Columns = append(out.Columns, sqlColumn{Name: c, Type: typ})
-	}
-	for _, row := range res.Rows {
-		cells := make([]any, len(row))
-		for i, v := range row {
-			cells[i] = jsonCell(v)
-		}
-		out.Rows = append(out.Rows, cells)
-	}
+	out := toSQLResult(res, limit)
 	if res.Truncated {
 		w.Header().Set("X-Gumshoe-Truncated", "true")
 	}

@@ -296,6 +296,15 @@ func TestRecordsAndSeries(t *testing.T) {
 	if len(page2.Records) != 1 || page2.More || page2.Records[0]["bytes"] != int64(400) {
 		t.Fatalf("second page = %v (more %v); want the 400-byte record, last", page2.Records, page2.More)
 	}
+	for _, want := range []string{"FROM vpc_flow_logs", "from_unixtime(start) >= TIMESTAMP '2025-03-06 02:00:00'",
+		"interface_id IN ('eni-0123456789abcdef0')", "srcaddr = '198.51.100.7' AND srcport = 40000 AND dstport = 22"} {
+		if !strings.Contains(recs.AthenaSQL, want) {
+			t.Errorf("Athena SQL lacks %q:\n%s", want, recs.AthenaSQL)
+		}
+	}
+	if strings.Contains(recs.AthenaSQL, "graph_edges") || strings.Contains(recs.AthenaSQL, "::") || strings.Contains(recs.AthenaSQL, "object_") {
+		t.Errorf("Athena SQL names gumshoe's own tables, casts or columns:\n%s", recs.AthenaSQL)
+	}
 	// The SQL shown selects the same records when run through the
 	// read-only query path.
 	res, err := fixtureStore.Query(ctx, recs.SQL, 0)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gumshoe-dev/gumshoe/internal/athena"
 	"github.com/gumshoe-dev/gumshoe/internal/store"
 )
 
@@ -572,18 +573,24 @@ type RecordsQuery struct {
 	Bucket *time.Time
 	Limit  int
 	Offset int
+	// AthenaTable names the Athena table of AthenaSQL (default
+	// vpc_flow_logs; see gumshoe ddl athena).
+	AthenaTable string
 }
 
 // RawRecords is a page of raw flow log records with their provenance.
 type RawRecords struct {
-	Start   time.Time        `json:"start"`
-	End     time.Time        `json:"end"`
-	Row     string           `json:"row,omitempty"`
-	Offset  int              `json:"offset"`
-	Limit   int              `json:"limit"`
-	More    bool             `json:"more"`
-	SQL     string           `json:"sql"`
-	Records []map[string]any `json:"records"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Row    string    `json:"row,omitempty"`
+	Offset int       `json:"offset"`
+	Limit  int       `json:"limit"`
+	More   bool      `json:"more"`
+	SQL    string    `json:"sql"`
+	// AthenaSQL selects the same records from the AWS flow log table in
+	// Athena ("see results in Athena").
+	AthenaSQL string           `json:"athena_sql"`
+	Records   []map[string]any `json:"records"`
 }
 
 // MaxRecords bounds a page of raw records.
@@ -632,7 +639,12 @@ func (e *Engine) Records(ctx context.Context, ent *store.Entity, q RecordsQuery)
 	if err != nil {
 		return nil, err
 	}
-	out := &RawRecords{Start: start, End: end, Row: q.Row, Offset: max(q.Offset, 0), Limit: limit, More: recs.More, SQL: recs.SQL, Records: []map[string]any{}}
+	ath, err := athena.Translate(recs.Portable, q.AthenaTable)
+	if err != nil {
+		return nil, invalid("athena: %v", err)
+	}
+	out := &RawRecords{Start: start, End: end, Row: q.Row, Offset: max(q.Offset, 0), Limit: limit, More: recs.More,
+		SQL: recs.SQL, AthenaSQL: ath, Records: []map[string]any{}}
 	for _, r := range recs.Rows {
 		m := map[string]any{}
 		for i, val := range r {

@@ -246,15 +246,96 @@ type Records struct {
 	*Result
 	// SQL selects every record of the query (without the page bounds),
 	// with its values written in, ready for gumshoe query.
-	SQL  string
-	More bool // a further page exists
+	SQL string
+	// Portable selects the same records from flow_logs alone, in SQL
+	// that DuckDB and Athena share (interfaces resolved, times as
+	// TIMESTAMP literals), for athena.Translate.
+	Portable string
+	More     bool // a further page exists
+}
+
+// interfacesOf lists the interfaces the graph gives an instance.
+func (s *Store) interfacesOf(ctx context.Context, instance string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT substr(to_id, 11) FROM graph_edges
+WHERE from_id = 'instance:' || $1 AND type = 'has_interface' ORDER BY 1`, instance)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// portableInstance is the condition that a record is instance's, with its
+// interfaces written in as literals. It names interface_id only, when it
+// can: every flow log format has that column, not every one instance_id.
+func (s *Store) portableInstance(ctx context.Context, instance string) (string, error) {
+	if strings.HasPrefix(instance, "eni-") {
+		// Rows of an interface without a known instance.
+		return "interface_id = '" + sqlQuote(instance) + "'", nil
+	}
+	ifaces, err := s.interfacesOf(ctx, instance)
+	if err != nil {
+		return "", err
+	}
+	if len(ifaces) == 0 {
+		return "instance_id = '" + sqlQuote(instance) + "'", nil
+	}
+	var quoted []string
+	for _, i := range ifaces {
+		quoted = append(quoted, "'"+sqlQuote(i)+"'")
+	}
+	return "interface_id IN (" + strings.Join(quoted, ", ") + ")", nil
+}
+
+// portableRecordsSQL writes the records query of q without gumshoe's own
+// tables, casts or provenance columns.
+func (s *Store) portableRecordsSQL(ctx context.Context, q RecordsQuery) (string, error) {
+	var key any = q.Key
+	entity := "(srcaddr = $1 OR dstaddr = $1)"
+	switch q.Side {
+	case FlowInstance:
+		c, err := s.portableInstance(ctx, q.Key)
+		if err != nil {
+			return "", err
+		}
+		entity, key = "$1", rawSQL(c)
+	case FlowInterface:
+		entity = "interface_id = $1"
+	}
+	rowCond, rowArgs := q.Row.rawFilter(2, func(p string) string { return p })
+	if q.Row != nil && q.Row.Instance != "" {
+		// The instance is the row filter's first value: write its
+		// condition, interfaces resolved, in its place.
+		c, err := s.portableInstance(ctx, q.Row.Instance)
+		if err != nil {
+			return "", err
+		}
+		rowArgs[0] = rawSQL(c)
+	}
+	q1 := `SELECT * FROM flow_logs
+WHERE start_time >= TIMESTAMP '` + ts(q.Start) + `' AND start_time < TIMESTAMP '` + ts(q.End) + `'
+	AND srcaddr IS NOT NULL AND coalesce(log_status, 'OK') = 'OK'
+	AND ` + entity + ` AND ` + rowCond + `
+ORDER BY start_time`
+	return inlineParams(q1, append([]any{key}, rowArgs...)), nil
 }
 
 // rawFilter returns the flow_logs conditions for a row: the rollup puts a
 // record's local side on the interface, so an inbound row's remote side
 // is the record's source and an outbound (or unknown) row's its
 // destination.
-func (r *FlowRow) rawFilter(next int) (string, []any) {
+//
+// instance writes the condition that a record is an instance's, given the
+// placeholder of the instance ID.
+func (r *FlowRow) rawFilter(next int, instance func(p string) string) (string, []any) {
 	var conds []string
 	var args []any
 	bind := func(v any) string {
@@ -267,9 +348,7 @@ func (r *FlowRow) rawFilter(next int) (string, []any) {
 		return "TRUE", nil
 	}
 	if r.Instance != "" {
-		p := bind(r.Instance)
-		conds = append(conds, `(instance_id = `+p+` OR interface_id = `+p+` OR interface_id IN (SELECT substr(to_id, 11) FROM graph_edges
-		WHERE from_id = 'instance:' || `+p+` AND type = 'has_interface'))`)
+		conds = append(conds, instance(bind(r.Instance)))
 	}
 	intCond := func(col string, v *int64, null bool) string {
 		switch {
@@ -325,7 +404,10 @@ func (s *Store) FlowRecords(ctx context.Context, q RecordsQuery) (*Records, erro
 	if !ok {
 		return nil, fmt.Errorf("flow records: %w %q", ErrUnknownKind, q.Side)
 	}
-	rowCond, rowArgs := q.Row.rawFilter(4)
+	rowCond, rowArgs := q.Row.rawFilter(4, func(p string) string {
+		return `(instance_id = ` + p + ` OR interface_id = ` + p + ` OR interface_id IN (SELECT substr(to_id, 11) FROM graph_edges
+		WHERE from_id = 'instance:' || ` + p + ` AND type = 'has_interface'))`
+	})
 	args := append([]any{q.Key, ts(q.Start), ts(q.End)}, rowArgs...)
 	// The filter names columns without the alias; flow_logs is the only
 	// table with them in the WHERE clause but for object_id, which the
@@ -341,6 +423,9 @@ func (s *Store) FlowRecords(ctx context.Context, q RecordsQuery) (*Records, erro
 		return nil, fmt.Errorf("flow records: %w", err)
 	}
 	recs := &Records{Result: res, SQL: inlineParams(base, args)}
+	if recs.Portable, err = s.portableRecordsSQL(ctx, q); err != nil {
+		return nil, fmt.Errorf("flow records: %w", err)
+	}
 	if len(res.Rows) > limit {
 		res.Rows = res.Rows[:limit]
 		recs.More = true
@@ -379,25 +464,44 @@ func (s *Store) scanResult(ctx context.Context, q string, args ...any) (*Result,
 	return res, rows.Err()
 }
 
+// rawSQL is a parameter value that inlineParams writes as it is: a
+// condition the store built from quoted literals.
+type rawSQL string
+
 // inlineParams writes bound values into a statement for display: strings
-// as quoted literals, numbers as numbers. Parameters are replaced from the
-// highest number down, so that $1 does not eat the start of $10.
+// as quoted literals, numbers as numbers. One pass over the statement, so
+// that a value holding "$2" is never taken for a placeholder.
 func inlineParams(q string, args []any) string {
-	for i := len(args); i >= 1; i-- {
-		var lit string
-		switch v := args[i-1].(type) {
-		case string:
-			lit = "'" + sqlQuote(v) + "'"
-		case int64:
-			lit = strconv.FormatInt(v, 10)
-		case int:
-			lit = strconv.Itoa(v)
-		default:
-			lit = "'" + sqlQuote(fmt.Sprint(v)) + "'"
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		if q[i] != '$' {
+			b.WriteByte(q[i])
+			continue
 		}
-		q = strings.ReplaceAll(q, "$"+strconv.Itoa(i), lit)
+		j := i + 1
+		for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+			j++
+		}
+		n, err := strconv.Atoi(q[i+1 : j])
+		if err != nil || n < 1 || n > len(args) {
+			b.WriteByte(q[i])
+			continue
+		}
+		switch v := args[n-1].(type) {
+		case rawSQL:
+			b.WriteString(string(v))
+		case string:
+			b.WriteString("'" + sqlQuote(v) + "'")
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		default:
+			b.WriteString("'" + sqlQuote(fmt.Sprint(v)) + "'")
+		}
+		i = j - 1
 	}
-	return q
+	return b.String()
 }
 
 // Principal filters: the CloudTrail events of an entity; $1 is the key.

@@ -439,3 +439,69 @@ func TestSearch(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetedLookupsMatchViews checks that the store's direct entity and
+// neighbour lookups (which avoid scanning the graph views) answer what the
+// entities and relationships views say, for every entity of the fixture.
+func TestTargetedLookupsMatchViews(t *testing.T) {
+	fixture(t)
+	ctx := context.Background()
+	res, err := fixtureStore.Query(ctx, `SELECT entity_id, coalesce(display_name, natural_key), coalesce(account_id, ''), first_seen, last_seen, coalesce(attributes::VARCHAR, '') FROM entities ORDER BY 1`, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) < 15 {
+		t.Fatalf("fixture has %d entities; want at least 15", len(res.Rows))
+	}
+	start, end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
+	for _, row := range res.Rows {
+		id := row[0].(string)
+		ent, err := fixtureStore.EntityByID(ctx, id)
+		if err != nil {
+			t.Errorf("EntityByID(%q): %v", id, err)
+			continue
+		}
+		attrs := ""
+		if ent.Attributes != nil {
+			b, _ := json.Marshal(ent.Attributes)
+			attrs = string(b)
+		}
+		var wantAttrs map[string]any
+		json.Unmarshal([]byte(row[5].(string)), &wantAttrs)
+		for k, v := range wantAttrs {
+			if v == nil {
+				delete(wantAttrs, k)
+			}
+		}
+		wb, _ := json.Marshal(wantAttrs)
+		if len(wantAttrs) == 0 {
+			wb = nil
+		}
+		if ent.DisplayName != row[1] || ent.AccountID != row[2] || !ent.FirstSeen.Equal(row[3].(time.Time)) || !ent.LastSeen.Equal(row[4].(time.Time)) || attrs != string(wb) {
+			t.Errorf("EntityByID(%q) = %+v; the entities view has %v", id, ent, row)
+		}
+		got, err := fixtureStore.Neighbours(ctx, id, start, end, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := `SELECT type, dir, other, sum(count)::BIGINT, coalesce(sum(failures), 0)::BIGINT FROM (
+			SELECT type, 'out' AS dir, to_id AS other, count, failures, hour FROM relationships WHERE from_id = '` + strings.ReplaceAll(id, "'", "''") + `'
+			UNION ALL SELECT type, 'in', from_id, count, failures, hour FROM relationships WHERE to_id = '` + strings.ReplaceAll(id, "'", "''") + `')
+			WHERE hour >= TIMESTAMP '2025-01-01' AND hour < TIMESTAMP '2025-04-01'
+			GROUP BY ALL ORDER BY 4 DESC, 1, 3`
+		want, err := fixtureStore.Query(ctx, q, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want.Rows) {
+			t.Errorf("Neighbours(%q) = %d; the relationships view has %d", id, len(got), len(want.Rows))
+			continue
+		}
+		for i, n := range got {
+			w := want.Rows[i]
+			if n.Relationship != w[0] || n.Direction != w[1] || n.ID != w[2] || n.Count != w[3] || n.Failures != w[4] {
+				t.Errorf("Neighbours(%q)[%d] = %+v; the view has %v", id, i, n, w)
+			}
+		}
+	}
+}

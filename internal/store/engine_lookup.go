@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -71,9 +72,48 @@ func jsonObject(s string) map[string]any {
 	return m
 }
 
-// EntityByID returns the entity with the given ID ("<type>:<key>").
+// entityFlowPart is the part of the entities view (graphViewsSQL) that the
+// flow rollup gives one entity, written so that the rollup is filtered on
+// its own columns (which Parquet statistics and dictionaries prune) rather
+// than on the view's computed entity IDs; $1 is the entity ID, $2 its key.
+var entityFlowPart = map[string]string{
+	"instance": `SELECT $1, 'instance', $2, NULL, any_value(account_id), min(first_seen), max(last_seen)
+		FROM flow_rollup_hourly WHERE instance_id = $2 HAVING count(*) > 0`,
+	"interface": `SELECT $1, 'interface', $2, NULL, any_value(account_id), min(first_seen), max(last_seen)
+		FROM flow_rollup_hourly WHERE interface_id = $2 HAVING count(*) > 0`,
+	"ip": `SELECT $1, 'ip', $2, NULL, NULL, min(first_seen), max(last_seen)
+		FROM flow_rollup_hourly WHERE local_addr = $2 OR remote_addr = $2 HAVING count(*) > 0`,
+}
+
+const entityByIDSQL = `SELECT e.entity_id, e.type, e.natural_key, coalesce(e.display_name, e.natural_key), coalesce(e.account_id, ''),
+	e.first_seen, e.last_seen,
+	(CASE WHEN e.type = 'ip' THEN json_object(
+		'private', is_private_address(e.natural_key),
+		'country', i.country, 'city', i.city, 'latitude', i.latitude, 'longitude', i.longitude,
+		'asn', i.asn, 'as_org', i.as_org, 'aws_service', i.aws_service, 'aws_region', i.aws_region)
+	END)::VARCHAR
+FROM (
+	SELECT entity_id, any_value(type) AS type, any_value(natural_key) AS natural_key,
+		coalesce(any_value(display_name) FILTER (WHERE display_name IS NOT NULL), any_value(natural_key)) AS display_name,
+		any_value(account_id) FILTER (WHERE account_id IS NOT NULL) AS account_id,
+		min(first_seen) AS first_seen, max(last_seen) AS last_seen
+	FROM (
+		SELECT entity_id, type, natural_key, display_name, account_id, first_seen, last_seen FROM graph_entities WHERE entity_id = $1
+		UNION ALL %s
+	)
+	GROUP BY entity_id
+) e
+LEFT JOIN ip_info i ON e.type = 'ip' AND i.ip = e.natural_key`
+
+// EntityByID returns the entity with the given ID ("<type>:<key>"), as
+// the entities view has it.
 func (s *Store) EntityByID(ctx context.Context, id string) (*Entity, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+entityColumns+` FROM entities WHERE entity_id = $1`, id)
+	typ, key, _ := strings.Cut(id, ":")
+	part, ok := entityFlowPart[typ]
+	if !ok {
+		part = `SELECT NULL, NULL, NULL, NULL, NULL, NULL::TIMESTAMP, NULL::TIMESTAMP WHERE FALSE AND $2 IS NULL`
+	}
+	row := s.db.QueryRowContext(ctx, fmt.Sprintf(entityByIDSQL, part), id, key)
 	e, err := scanEntity(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("entity %q: %w", id, ErrNotFound)
@@ -93,18 +133,51 @@ type Neighbour struct {
 	Failures     int64  `json:"failures"`
 }
 
-// Neighbours lists the entities related to id by relationships in the
-// hours overlapping [start, end), most frequent first, at most limit.
-func (s *Store) Neighbours(ctx context.Context, id string, start, end time.Time, limit int) ([]Neighbour, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT type, dir, other, sum(count)::BIGINT AS n, coalesce(sum(failures), 0)::BIGINT
+// neighbourFlowPart is the part of the relationships view (graphViewsSQL)
+// that the flow rollup gives one entity, filtered on the rollup's own
+// columns; $1 is the entity ID, $5 its key, $2 and $3 the time range.
+var neighbourFlowPart = map[string]string{
+	"instance": `SELECT 'has_interface', 'out', 'interface:' || interface_id, sum(flows)::BIGINT, 0
+		FROM flow_rollup_hourly WHERE instance_id = $5 AND interface_id IS NOT NULL AND hour >= date_trunc('hour', $2::TIMESTAMP) AND hour < $3::TIMESTAMP
+		GROUP BY interface_id`,
+	"interface": `SELECT 'connected', 'out', 'ip:' || remote_addr, sum(flows)::BIGINT, coalesce(sum(flows) FILTER (WHERE action = 'REJECT'), 0)::BIGINT
+		FROM flow_rollup_hourly WHERE interface_id = $5 AND remote_addr IS NOT NULL AND hour >= date_trunc('hour', $2::TIMESTAMP) AND hour < $3::TIMESTAMP
+		GROUP BY remote_addr
+		UNION ALL SELECT 'assigned_address', 'out', 'ip:' || local_addr, sum(flows)::BIGINT, 0
+		FROM flow_rollup_hourly WHERE interface_id = $5 AND local_addr IS NOT NULL AND hour >= date_trunc('hour', $2::TIMESTAMP) AND hour < $3::TIMESTAMP
+		GROUP BY local_addr
+		UNION ALL SELECT 'has_interface', 'in', 'instance:' || instance_id, sum(flows)::BIGINT, 0
+		FROM flow_rollup_hourly WHERE interface_id = $5 AND instance_id IS NOT NULL AND hour >= date_trunc('hour', $2::TIMESTAMP) AND hour < $3::TIMESTAMP
+		GROUP BY instance_id`,
+	"ip": `SELECT 'connected', 'in', 'interface:' || interface_id, sum(flows)::BIGINT, coalesce(sum(flows) FILTER (WHERE action = 'REJECT'), 0)::BIGINT
+		FROM flow_rollup_hourly WHERE remote_addr = $5 AND interface_id IS NOT NULL AND hour >= date_trunc('hour', $2::TIMESTAMP) AND hour < $3::TIMESTAMP
+		GROUP BY interface_id
+		UNION ALL SELECT 'assigned_address', 'in', 'interface:' || interface_id, sum(flows)::BIGINT, 0
+		FROM flow_rollup_hourly WHERE local_addr = $5 AND interface_id IS NOT NULL AND hour >= date_trunc('hour', $2::TIMESTAMP) AND hour < $3::TIMESTAMP
+		GROUP BY interface_id`,
+}
+
+const neighboursSQL = `SELECT type, dir, other, sum(n)::BIGINT AS n, coalesce(sum(failures), 0)::BIGINT
 FROM (
-	SELECT type, 'out' AS dir, to_id AS other, count, failures FROM relationships
+	SELECT type, 'out' AS dir, to_id AS other, count AS n, failures FROM graph_edges
 	WHERE from_id = $1 AND hour >= date_trunc('hour', $2::TIMESTAMP) AND hour < $3::TIMESTAMP
 	UNION ALL
-	SELECT type, 'in', from_id, count, failures FROM relationships
+	SELECT type, 'in', from_id, count, failures FROM graph_edges
 	WHERE to_id = $1 AND hour >= date_trunc('hour', $2::TIMESTAMP) AND hour < $3::TIMESTAMP
+	UNION ALL %s
 )
-GROUP BY ALL ORDER BY n DESC, type, other LIMIT $4`, id, ts(start), ts(end), limit)
+GROUP BY ALL ORDER BY n DESC, type, other LIMIT $4`
+
+// Neighbours lists the entities related to id by relationships in the
+// hours overlapping [start, end), most frequent first, at most limit: what
+// the relationships view holds for it, read without scanning the view.
+func (s *Store) Neighbours(ctx context.Context, id string, start, end time.Time, limit int) ([]Neighbour, error) {
+	typ, key, _ := strings.Cut(id, ":")
+	part, ok := neighbourFlowPart[typ]
+	if !ok {
+		part = `SELECT NULL, NULL, NULL, NULL, NULL WHERE FALSE AND $5 IS NULL`
+	}
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(neighboursSQL, part), id, ts(start), ts(end), limit, key)
 	if err != nil {
 		return nil, fmt.Errorf("neighbours: %w", err)
 	}

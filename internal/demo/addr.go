@@ -55,6 +55,9 @@ var regionRanges = map[string]awsRanges{
 	"eu-west-1": {ec2: 54<<24 | 247<<16, nat: 63<<24 | 32<<16, s3: 52<<24 | 218<<16, api: 52<<24 | 94<<16 | 216<<8},
 }
 
+// rangeList is regionRanges in a fixed order.
+var rangeList = []awsRanges{regionRanges["us-east-1"], regionRanges["eu-west-1"]}
+
 func instancePublicIP(region string, i int, r *rand.Rand) uint32 {
 	return regionRanges[region].ec2 | uint32(1+r.IntN(250))<<8 | uint32(10+i)
 }
@@ -84,14 +87,23 @@ func scanner(r *rand.Rand) uint32 { return addrScanners | uint32(r.IntN(1<<15)) 
 
 func ipv4(a, b, c, d byte) uint32 { return uint32(a)<<24 | uint32(b)<<16 | uint32(c)<<8 | uint32(d) }
 
+// octets spells 0 to 255: flow logs are mostly addresses, and a table
+// is faster than formatting numbers.
+var octets = func() (t [256]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
+
 func appendIP(b []byte, a uint32) []byte {
-	b = strconv.AppendUint(b, uint64(a>>24), 10)
+	b = append(b, octets[a>>24]...)
 	b = append(b, '.')
-	b = strconv.AppendUint(b, uint64(a>>16&255), 10)
+	b = append(b, octets[a>>16&255]...)
 	b = append(b, '.')
-	b = strconv.AppendUint(b, uint64(a>>8&255), 10)
+	b = append(b, octets[a>>8&255]...)
 	b = append(b, '.')
-	return strconv.AppendUint(b, uint64(a&255), 10)
+	return append(b, octets[a&255]...)
 }
 
 func ipString(a uint32) string { return string(appendIP(nil, a)) }
@@ -99,7 +111,10 @@ func ipString(a uint32) string { return string(appendIP(nil, a)) }
 // awsService names the AWS service range an address is in, as flow logs'
 // pkt-src-aws-service and pkt-dst-aws-service do; "" when none.
 func awsService(a uint32) string {
-	for _, rr := range regionRanges {
+	if a>>24 == 10 || a>>24 == 192 || a>>24 == 198 || a>>24 == 203 {
+		return "" // the VPCs and the made-up internet
+	}
+	for _, rr := range rangeList {
 		switch {
 		case a&0xffff8000 == rr.s3:
 			return "S3"

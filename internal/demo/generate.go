@@ -66,13 +66,13 @@ const (
 
 // Stats counts what Generate wrote.
 type Stats struct {
-	Files            int   `json:"files"`
-	FlowRecords      int64 `json:"flow_records"`
-	CloudTrailEvents int64 `json:"cloudtrail_events"`
-	DNSQueries       int64 `json:"dns_queries"`
-	Findings         int64 `json:"findings"`
-	Bytes            int64 `json:"bytes"` // compressed, all files
-	Seconds          float64
+	Files            int     `json:"files"`
+	FlowRecords      int64   `json:"flow_records"`
+	CloudTrailEvents int64   `json:"cloudtrail_events"`
+	DNSQueries       int64   `json:"dns_queries"`
+	Findings         int64   `json:"findings"`
+	Bytes            int64   `json:"bytes"` // compressed, all files
+	Seconds          float64 `json:"seconds"`
 }
 
 // Files written next to the logs.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,10 +16,12 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/oschwald/maxminddb-golang/v2"
 
 	"github.com/gumshoe-dev/gumshoe/internal/cloudtrail"
 	"github.com/gumshoe-dev/gumshoe/internal/dnslog"
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
+	"github.com/gumshoe-dev/gumshoe/internal/geoip"
 	"github.com/gumshoe-dev/gumshoe/internal/guardduty"
 	"github.com/gumshoe-dev/gumshoe/internal/source"
 )
@@ -444,6 +447,41 @@ func TestCloudTrailFieldRules(t *testing.T) {
 	for _, want := range []string{"IAMUser", "AssumedRole", "Root", "AWSService", "AwsApiCall", "AwsConsoleSignIn"} {
 		if seen[want] == 0 {
 			t.Errorf("no %s event among %d: %v", want, len(events), seen)
+		}
+	}
+}
+
+func TestGeoIP(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeGeoIP(dir, DefaultEnd); err != nil {
+		t.Fatal(err)
+	}
+	// The project's resolver accepts them as a City and an ASN database.
+	res, err := geoip.Open(geoip.Config{CityDB: filepath.Join(dir, CityDB), ASNDB: filepath.Join(dir, ASNDB)})
+	if err != nil {
+		t.Fatalf("geoip.Open: %v", err)
+	}
+	res.Close()
+	city, err := maxminddb.Open(filepath.Join(dir, CityDB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer city.Close()
+	if !strings.Contains(city.Metadata.Description["en"], "SYNTHETIC") {
+		t.Errorf("description %q does not say the data is synthetic", city.Metadata.Description["en"])
+	}
+	for _, a := range []uint32{addrBruteForcer, addrExfil, addrLeakedKey, addrRootLogin, addrPool1, addrProber1, addrBerlinOffice + 1, addrClients + 77} {
+		var rec struct {
+			Country struct {
+				ISOCode string `maxminddb:"iso_code"`
+			} `maxminddb:"country"`
+		}
+		ip := netip.MustParseAddr(ipString(a))
+		if err := city.Lookup(ip).Decode(&rec); err != nil {
+			t.Fatal(err)
+		}
+		if want := geoOf(a); want == nil || rec.Country.ISOCode != want.country {
+			t.Errorf("synthetic city database places %s in %q; want %v", ip, rec.Country.ISOCode, want)
 		}
 	}
 }

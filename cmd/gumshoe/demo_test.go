@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/csv"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gumshoe-dev/gumshoe/internal/demo"
+)
+
+// queryRows runs a query through gumshoe query and returns the CSV rows
+// without the header.
+func queryRows(t *testing.T, db, sql string) [][]string {
+	t.Helper()
+	out, stderr, err := run(t, "query", "--db", db, "--format", "csv", sql)
+	if err != nil {
+		t.Fatalf("query %q: %v\n%s", sql, err, stderr)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatalf("query %q: %v", sql, err)
+	}
+	return rows[1:]
+}
+
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "demo.duckdb")
+	out := filepath.Join(dir, "logs")
+	args := []string{"demo", "--db", db, "--out", out, "--days", "2", "--seed", "5", "--no-serve"}
+	stdout, stderr, err := run(t, args...)
+	if err != nil {
+		t.Fatalf("demo: %v\n%s\n%s", err, stdout, stderr)
+	}
+	// The generator's counts, as printed, are what the tables hold.
+	m := regexp.MustCompile(`(\d+) flow records, (\d+) CloudTrail events, (\d+) DNS queries, (\d+) GuardDuty findings`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("demo output lacks the generator's counts:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "0 lines rejected") {
+		t.Errorf("demo rejected lines:\n%s", stdout)
+	}
+	for i, table := range []string{"flow_logs", "cloudtrail_events", "dns_queries", "findings"} {
+		got := queryRows(t, db, "SELECT count(*) FROM "+table)[0][0]
+		if got != m[i+1] {
+			t.Errorf("%s holds %s rows; the generator wrote %s", table, got, m[i+1])
+		}
+		if n, _ := strconv.Atoi(got); n == 0 {
+			t.Errorf("%s is empty", table)
+		}
+		if !regexp.MustCompile(`(?m)^\s+` + table + `\s+` + got + `\s*$`).MatchString(stdout) {
+			t.Errorf("demo output does not print %s = %s:\n%s", table, got, stdout)
+		}
+	}
+	// Every entity of the ground truth is in the behavior graph.
+	truth, err := demo.ReadTruth(filepath.Join(out, demo.TruthFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values []string
+	for _, s := range truth.Scenarios {
+		for _, e := range s.Entities {
+			values = append(values, "('"+s.ID+"', '"+e.Type+"', '"+strings.ReplaceAll(e.Key, "'", "''")+"')")
+		}
+	}
+	missing := queryRows(t, db, `SELECT w.s, w.t, w.k FROM (VALUES `+strings.Join(values, ", ")+`) w(s, t, k)
+		WHERE NOT EXISTS (SELECT 1 FROM entities e WHERE e.type = w.t AND e.natural_key = w.k)`)
+	for _, r := range missing {
+		t.Errorf("scenario %s: entity %s %q not in the graph", r[0], r[1], r[2])
+	}
+	// GuardDuty's findings name the scenarios' instances and addresses.
+	for _, s := range truth.Scenarios {
+		for _, id := range s.GuardDutyFindings {
+			if rows := queryRows(t, db, "SELECT type FROM findings WHERE id = '"+id+"'"); len(rows) != 1 {
+				t.Errorf("scenario %s: finding %s stored %d times", s.ID, id, len(rows))
+			}
+		}
+	}
+	// The synthetic GeoIP databases were used: AWS addresses are placed
+	// (the reserved ranges of the made-up internet are not looked up, see
+	// docs/demo.md).
+	if rows := queryRows(t, db, "SELECT count(*) FROM ip_info WHERE aws_service IS NOT NULL"); rows[0][0] == "0" {
+		t.Error("ip_info has no AWS addresses")
+	}
+
+	// Again with the same flags: nothing new.
+	stdout, stderr, err = run(t, args...)
+	if err != nil {
+		t.Fatalf("demo again: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "reusing the logs") || !regexp.MustCompile(`0 objects read, \d+ already there, 0 records`).MatchString(stdout) {
+		t.Errorf("second run did not reuse the logs and the database:\n%s", stdout)
+	}
+	// Another seed on the same database is refused, not mixed in.
+	_, _, err = run(t, "demo", "--db", db, "--out", out, "--days", "2", "--seed", "6", "--no-serve")
+	if err == nil || !strings.Contains(err.Error(), db) {
+		t.Errorf("demo with another seed on the same database = %v; want an error naming %s", err, db)
+	}
+}
+
+func TestDemoWithoutConsole(t *testing.T) {
+	if serveConsole != nil {
+		t.Skip("the console is wired in")
+	}
+	dir := t.TempDir()
+	stdout, _, err := run(t, "demo", "--db", filepath.Join(dir, "d.duckdb"), "--days", "1", "--seed", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout, "console is not built yet") || !strings.Contains(stdout, "gumshoe query") {
+		t.Errorf("demo without a console does not say so:\n%s", stdout)
+	}
+}
+
+func TestGenerate(t *testing.T) {
+	dir := t.TempDir()
+	stdout, _, err := run(t, "generate", "--out", dir, "--flows", "30000", "--cloudtrail", "3000", "--dns", "2000", "--days", "2", "--format", "v2", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"flow_records"`, `"cloudtrail_events"`, `"files"`} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("generate --json output lacks %s:\n%s", want, stdout)
+		}
+	}
+	db := filepath.Join(dir, "g.duckdb")
+	if _, stderr, err := run(t, "ingest", "--db", db, filepath.Join(dir, "AWSLogs")); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, stderr)
+	}
+	// Every flow log is in the default format when --format v2 says so.
+	if rows := queryRows(t, db, "SELECT DISTINCT version FROM flow_logs"); len(rows) != 1 || rows[0][0] != "2" {
+		t.Errorf("flow log versions = %v; want only 2", rows)
+	}
+	if _, _, err := run(t, "generate", "--out", dir, "--format", "v9"); err == nil {
+		t.Error("generate --format v9 succeeded")
+	}
+}

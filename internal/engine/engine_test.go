@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -502,6 +503,44 @@ func TestTargetedLookupsMatchViews(t *testing.T) {
 			if n.Relationship != w[0] || n.Direction != w[1] || n.ID != w[2] || n.Count != w[3] || n.Failures != w[4] {
 				t.Errorf("Neighbours(%q)[%d] = %+v; the view has %v", id, i, n, w)
 			}
+		}
+	}
+}
+
+func TestAnnotate(t *testing.T) {
+	p := func(n int64) *int64 { return &n }
+	row := &FlowRow{RemoteIP: "203.0.113.77", LocalPort: p(22), RemotePort: p(58533), Protocol: p(6), Direction: "inbound"}
+	for _, c := range []struct {
+		name string
+		f    store.Finding
+		want string
+	}{
+		{"all given, all match", store.Finding{RemoteIP: "203.0.113.77", LocalPort: p(22), RemotePort: p(58533), Direction: "inbound"}, "match"},
+		{"remote port 0 means none", store.Finding{RemoteIP: "203.0.113.77", LocalPort: p(22), RemotePort: p(0), Direction: "inbound"}, "match"},
+		{"no ports or direction", store.Finding{RemoteIP: "203.0.113.77"}, "match"},
+		{"other local port", store.Finding{RemoteIP: "203.0.113.77", LocalPort: p(3389)}, "related"},
+		{"other direction", store.Finding{RemoteIP: "203.0.113.77", Direction: "outbound"}, "related"},
+		{"IPv4-mapped address", store.Finding{RemoteIP: "::ffff:203.0.113.77", LocalPort: p(22)}, "match"},
+		{"other address", store.Finding{RemoteIP: "203.0.113.78", LocalPort: p(22)}, ""},
+		{"no address", store.Finding{LocalPort: p(22)}, ""},
+	} {
+		if got := annotate(row, &c.f, KeyRemoteIP); got != c.want {
+			t.Errorf("%s: annotate = %q; want %q", c.name, got, c.want)
+		}
+	}
+	irow := &FlowRow{Instance: "i-0a1b2c3d4e5f67890", LocalPort: p(22), Direction: "inbound"}
+	if got := annotate(irow, &store.Finding{InstanceID: "i-0a1b2c3d4e5f67890", LocalPort: p(22), Direction: "inbound"}, KeyInstance); got != "match" {
+		t.Errorf("instance row: annotate = %q; want match", got)
+	}
+}
+
+func TestIPv4Prefix(t *testing.T) {
+	for cidr, want := range map[string]string{
+		"203.0.113.0/24": "203.0.113.", "10.0.0.0/8": "10.", "0.0.0.0/0": "", "10.1.16.0/20": "10.1.",
+		"10.1.2.4/31": "10.1.2.", "10.1.2.3/32": "10.1.2.3", "172.16.0.0/12": "172.",
+	} {
+		if got := ipv4Prefix(netip.MustParsePrefix(cidr).Masked()); got != want {
+			t.Errorf("ipv4Prefix(%s) = %q; want %q", cidr, got, want)
 		}
 	}
 }

@@ -304,7 +304,9 @@ func annotate(r *FlowRow, f *store.Finding, rowKey string) string {
 	if !related {
 		return ""
 	}
-	portOK := func(row, want *int64) bool { return want == nil || (row != nil && *row == *want) }
+	// GuardDuty writes port 0 when it has no port (port probes, some
+	// brute-force findings): that constrains nothing.
+	portOK := func(row, want *int64) bool { return want == nil || *want == 0 || (row != nil && *row == *want) }
 	if portOK(r.LocalPort, f.LocalPort) && portOK(r.RemotePort, f.RemotePort) && (f.Direction == "" || r.Direction == f.Direction) {
 		return "match"
 	}

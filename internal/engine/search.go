@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/gumshoe-dev/gumshoe/internal/store"
@@ -89,7 +91,7 @@ func (e *Engine) Search(ctx context.Context, q string) (*SearchResult, error) {
 		if p.Addr().Is4() {
 			lo := ipv4Number(p.Addr())
 			hi := lo + (int64(1) << (32 - p.Bits())) - 1
-			found, err = e.st.SearchIPv4Range(ctx, lo, hi, MaxSearch+1)
+			found, err = e.st.SearchIPv4Range(ctx, ipv4Prefix(p), lo, hi, MaxSearch+1)
 		} else {
 			var all []store.Entity
 			all, err = e.st.IPv6Entities(ctx, maxIPv6Scan)
@@ -117,7 +119,12 @@ func (e *Engine) Search(ctx context.Context, q string) (*SearchResult, error) {
 			}
 		}
 	default:
-		found, err = e.st.SearchEntities(ctx, q, types, MaxSearch+1)
+		// What the string names exactly, looked up by ID; a scan for
+		// values containing it only when nothing is.
+		found, err = e.exact(ctx, kind, q)
+		if err == nil && len(found) == 0 {
+			found, err = e.st.SearchEntities(ctx, q, types, MaxSearch+1)
+		}
 		if err == nil && len(found) == 0 && types != nil {
 			found, err = e.st.SearchEntities(ctx, q, nil, MaxSearch+1)
 		}
@@ -142,6 +149,60 @@ func (e *Engine) Search(ctx context.Context, q string) (*SearchResult, error) {
 		out.Total++
 	}
 	return out, nil
+}
+
+// exactIDs are the entity IDs a search string of each kind names.
+func exactIDs(kind, q string) []string {
+	switch kind {
+	case "ip":
+		return []string{"ip:" + netip.MustParseAddr(q).String()}
+	case "instance":
+		return []string{"instance:" + q}
+	case "interface":
+		return []string{"interface:" + q}
+	case "access_key":
+		return []string{"access_key:" + q}
+	case "account":
+		return []string{"account:" + q, "root:" + q}
+	case "finding":
+		return []string{"finding:" + q}
+	case "domain":
+		return []string{"domain:" + strings.TrimSuffix(strings.ToLower(q), ".")}
+	case "text":
+		return []string{"user_agent:" + q, "bucket:" + q, "domain:" + strings.TrimSuffix(strings.ToLower(q), ".")}
+	}
+	return nil
+}
+
+// exact returns the entities whose IDs the string names.
+func (e *Engine) exact(ctx context.Context, kind, q string) ([]store.Entity, error) {
+	var out []store.Entity
+	for _, id := range exactIDs(kind, q) {
+		ent, err := e.st.EntityByID(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ent.Exact = true
+		out = append(out, *ent)
+	}
+	return out, nil
+}
+
+// ipv4Prefix is the text every address of an IPv4 block starts with: its
+// whole leading octets, with their dots.
+func ipv4Prefix(p netip.Prefix) string {
+	b := p.Addr().As4()
+	var s strings.Builder
+	for i := 0; i < p.Bits()/8 && i < 3; i++ {
+		s.WriteString(strconv.Itoa(int(b[i])) + ".")
+	}
+	if p.Bits() == 32 {
+		return p.Addr().String()
+	}
+	return s.String()
 }
 
 func ipv4Number(a netip.Addr) int64 {

@@ -392,48 +392,57 @@ LIMIT $2`, q, limit, kinds)
 }
 
 // ipv4Number turns a dotted IPv4 address column into a number.
-const ipv4Number = `(split_part(natural_key, '.', 1)::BIGINT * 16777216 + split_part(natural_key, '.', 2)::BIGINT * 65536
-	+ split_part(natural_key, '.', 3)::BIGINT * 256 + split_part(natural_key, '.', 4)::BIGINT)`
+const ipv4Number = `(split_part(addr, '.', 1)::BIGINT * 16777216 + split_part(addr, '.', 2)::BIGINT * 65536
+	+ split_part(addr, '.', 3)::BIGINT * 256 + split_part(addr, '.', 4)::BIGINT)`
 
-// SearchIPv4Range finds the address entities from lo to hi (IPv4 as
-// numbers), at most limit, in address order.
-func (s *Store) SearchIPv4Range(ctx context.Context, lo, hi int64, limit int) ([]Entity, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+entityColumns+` FROM entities
-WHERE type = 'ip' AND regexp_full_match(natural_key, '[0-9]{1,3}(\.[0-9]{1,3}){3}')
-	AND `+ipv4Number+` BETWEEN $1 AND $2
-ORDER BY `+ipv4Number+` LIMIT $3`, lo, hi, limit)
+// addressesSQL finds address entities from the tables that make them (the
+// graph table and both sides of the rollup), not the entities view, whose
+// every row would be computed first. $3 is a text prefix every match has.
+const addressesSQL = `WITH a AS (
+	SELECT natural_key AS addr, first_seen AS f, last_seen AS l FROM graph_entities WHERE type = 'ip' AND starts_with(natural_key, $3)
+	UNION ALL SELECT local_addr, first_seen, last_seen FROM flow_rollup_hourly WHERE starts_with(local_addr, $3)
+	UNION ALL SELECT remote_addr, first_seen, last_seen FROM flow_rollup_hourly WHERE starts_with(remote_addr, $3)
+), m AS (
+	SELECT addr, min(f) AS f, max(l) AS l FROM a WHERE %s GROUP BY addr ORDER BY %s LIMIT $4
+)
+SELECT 'ip:' || m.addr, 'ip', m.addr, m.addr, '', m.f, m.l,
+	json_object('private', is_private_address(m.addr),
+		'country', i.country, 'city', i.city, 'latitude', i.latitude, 'longitude', i.longitude,
+		'asn', i.asn, 'as_org', i.as_org, 'aws_service', i.aws_service, 'aws_region', i.aws_region)::VARCHAR
+FROM m LEFT JOIN ip_info i ON i.ip = m.addr
+ORDER BY %s`
+
+func (s *Store) addresses(ctx context.Context, q string, args ...any) ([]Entity, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("search range: %w", err)
+		return nil, fmt.Errorf("search addresses: %w", err)
 	}
 	defer rows.Close()
 	out := []Entity{}
 	for rows.Next() {
 		e, err := scanEntity(rows)
 		if err != nil {
-			return nil, fmt.Errorf("search range: %w", err)
+			return nil, fmt.Errorf("search addresses: %w", err)
 		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
 }
 
+// SearchIPv4Range finds the IPv4 address entities from lo to hi (as
+// numbers), all of which start with prefix (their common leading
+// octets, "203.0.113." for a /24), at most limit, in address order.
+func (s *Store) SearchIPv4Range(ctx context.Context, prefix string, lo, hi int64, limit int) ([]Entity, error) {
+	where := `regexp_full_match(addr, '[0-9]{1,3}(\.[0-9]{1,3}){3}') AND ` + ipv4Number + ` BETWEEN $1 AND $2`
+	order := ipv4Number
+	return s.addresses(ctx, fmt.Sprintf(addressesSQL, where, order, strings.ReplaceAll(order, "addr", "m.addr")), lo, hi, prefix, limit)
+}
+
 // IPv6Entities lists IPv6 address entities, at most limit (the caller
 // tests prefixes: DuckDB without extensions has no address type).
 func (s *Store) IPv6Entities(ctx context.Context, limit int) ([]Entity, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+entityColumns+` FROM entities WHERE type = 'ip' AND contains(natural_key, ':') ORDER BY natural_key LIMIT $1`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("search range: %w", err)
-	}
-	defer rows.Close()
-	out := []Entity{}
-	for rows.Next() {
-		e, err := scanEntity(rows)
-		if err != nil {
-			return nil, fmt.Errorf("search range: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	where := `contains(addr, ':') AND $1 IS NULL AND $2 IS NULL`
+	return s.addresses(ctx, fmt.Sprintf(addressesSQL, where, "addr", "m.addr"), nil, nil, "", limit)
 }
 
 // SessionsOfARN returns the principal IDs CloudTrail gives an assumed-role

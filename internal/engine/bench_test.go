@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gumshoe-dev/gumshoe/internal/store"
+)
+
+// The profile benchmarks run on a database made with gumshoe generate and
+// gumshoe ingest (see README), named by GUMSHOE_BENCH_DB:
+//
+//	GUMSHOE_BENCH_DB=/tmp/bench.duckdb go test ./internal/engine -run '^$' -bench Profile -benchtime 50x
+//
+// Each reports the p50 and p95 latency of its operation, on the busiest
+// instance, principal and address of the data.
+
+func benchEngine(b *testing.B) (*Engine, *store.Store) {
+	b.Helper()
+	path := os.Getenv("GUMSHOE_BENCH_DB")
+	if path == "" {
+		b.Skip("GUMSHOE_BENCH_DB names no database")
+	}
+	st, err := store.Open(context.Background(), path, store.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	e, err := New(st, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e, st
+}
+
+func benchOne(b *testing.B, st *store.Store, q string) []any {
+	b.Helper()
+	res, err := st.Query(context.Background(), q, 1)
+	if err != nil || len(res.Rows) == 0 {
+		b.Fatalf("%s: %v", q, err)
+	}
+	return res.Rows[0]
+}
+
+// latencies runs op b.N times and reports p50 and p95.
+func latencies(b *testing.B, op func() error) {
+	b.Helper()
+	var d []time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		t := time.Now()
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+		d = append(d, time.Since(t))
+	}
+	b.StopTimer()
+	slices.Sort(d)
+	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(d[min(len(d)-1, len(d)*95/100)].Microseconds())/1000, "p95-ms")
+}
+
+func BenchmarkProfileFlowDetails24h(b *testing.B) {
+	e, st := benchEngine(b)
+	row := benchOne(b, st, `SELECT interface_id, max(hour) FROM flow_rollup_hourly GROUP BY interface_id ORDER BY sum(flows) DESC LIMIT 1`)
+	ent := &store.Entity{ID: "interface:" + row[0].(string), Type: "interface", NaturalKey: row[0].(string)}
+	end := row[1].(time.Time).Add(time.Hour)
+	sc, _ := NewScope(end.Add(-24*time.Hour), end)
+	var rows int
+	latencies(b, func() error {
+		d, err := e.FlowDetails(context.Background(), ent, FlowQuery{Scope: sc, Limit: 100})
+		if err == nil {
+			rows = d.Totals.Rows
+		}
+		return err
+	})
+	b.ReportMetric(float64(rows), "rows")
+}
+
+func BenchmarkProfileBaselinePanels(b *testing.B) {
+	e, st := benchEngine(b)
+	row := benchOne(b, st, `SELECT principal_id, max(event_time) FROM cloudtrail_events WHERE user_type = 'AssumedRole' GROUP BY principal_id ORDER BY count(*) DESC LIMIT 1`)
+	ent := &store.Entity{ID: "role_session:" + row[0].(string), Type: "role_session", NaturalKey: row[0].(string)}
+	end := row[1].(time.Time).Truncate(time.Minute).Add(time.Minute)
+	sc, _ := NewScope(end.Add(-24*time.Hour), end)
+	ctx := context.Background()
+	latencies(b, func() error {
+		if _, err := e.APICalls(ctx, ent, sc); err != nil {
+			return err
+		}
+		for _, k := range []string{"ips", "user-agents", "api-calls"} {
+			if _, err := e.Observed(ctx, ent, k, sc); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+		}
+		return nil
+	})
+}
+
+func BenchmarkProfileSearchIP(b *testing.B) {
+	e, st := benchEngine(b)
+	row := benchOne(b, st, `SELECT remote_addr FROM flow_rollup_hourly GROUP BY remote_addr ORDER BY sum(flows) DESC LIMIT 1`)
+	ip := row[0].(string)
+	latencies(b, func() error {
+		_, err := e.Search(context.Background(), ip)
+		return err
+	})
+}

@@ -546,6 +546,11 @@ func (c *ctGen) instAssume(e *ctEvent, in *Instance) {
 	e.tlsHost = ""
 	e.shared = true
 	key, created := in.sessionKey(c.g.cfg.Seed, e.t)
+	if created >= c.ws {
+		// The renewal that made the session in use: logged when it
+		// happened.
+		e.t = created
+	}
 	assumeBody(e, in.Role, in.ID, key, created, 21600, nil)
 }
 

@@ -133,7 +133,7 @@ func instanceDetails(w *jw, in *Instance) {
 	w.openArr("securityGroups").open("").str("groupId", "sg-0"+keyHex(in.index, 16)).str("groupName", in.VPC.Name+"-"+in.Tier).close().closeArr().
 		str("subnetId", in.Subnet.ID).str("vpcId", in.VPC.ID).close()
 	w.closeArr()
-	w.str("outpostArn", "").openArr("productCodes").closeArr().
+	w.openArr("productCodes").closeArr().
 		openArr("tags").open("").str("key", "Name").str("value", in.Name).close().open("").str("key", "tier").str("value", in.Tier).close().closeArr().
 		close()
 }

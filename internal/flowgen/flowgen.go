@@ -52,7 +52,17 @@ type Config struct {
 	// thousands to tens of thousands of records, not millions.
 	RecordsPerFile int
 	Seed           int64
+	// Unpaired makes every record a conversation of its own, with no reply
+	// and no later window: not what real flow logs look like, but the worst
+	// case for a rollup keyed by conversation, which then holds one row per
+	// record.
+	Unpaired bool
 }
+
+// Version numbers the generator's output: it changes whenever the same
+// Config would write different records, so that cached inputs are
+// regenerated.
+const Version = 2
 
 // Stats describes what Generate wrote.
 type Stats struct {
@@ -348,9 +358,10 @@ func (w *writer) writeFile(dir string, p *filePlan) (n int64, err error) {
 	}
 	line = append(line, '\n')
 	start := g.cfg.Start.Unix()
+	var cs connState
 	for i := range p.records {
 		minute := int64((p.offset + i) / recordsPerMinute)
-		line = g.appendRecord(line, r, s, start+minute*60)
+		line = g.appendRecord(line, r, s, &cs, start+minute*60)
 		if len(line) >= 64<<10 {
 			if _, err := w.zw.Write(line); err != nil {
 				return 0, fmt.Errorf("write %s: %w", path, err)
@@ -381,52 +392,100 @@ var (
 	docNets      = []string{"198.51.100.", "203.0.113.", "192.0.2."}
 )
 
+// conn is one conversation seen on one interface. Flow logs write a record
+// per direction of a connection per aggregation window, so a connection
+// yields its request record, then its reply, and a long-lived one does so
+// again in later windows.
+type conn struct {
+	e                *eni
+	peer             []byte
+	private          bool
+	ingress          bool // the request travels towards the interface
+	reject           bool
+	reqPort, svcPort int64 // the requester's (ephemeral) and the service's port
+	proto            int64
+	service          string // the peer's AWS service, or "-"
+	path             int64  // traffic path of egress records
+	peerBuf          [16]byte
+}
+
+// connState is one file's conversations in progress.
+type connState struct {
+	reply *conn   // the connection whose reply comes next, if any
+	live  []*conn // long-lived connections that recur in later windows
+	pool  []*conn // spare conns, reused to keep generation allocation-free
+}
+
+// Shares of the generated traffic, in percent.
+const (
+	rejectShare = 22 // new conversations that are rejected: mostly the internet knocking, unanswered
+	recurShare  = 20 // records that continue a long-lived connection
+	longShare   = 25 // new accepted connections that stay open
+	maxLive     = 64
+)
+
 // appendRecord appends one record whose 60-second window starts at window
-// (Unix seconds).
-func (g *generator) appendRecord(b []byte, r *rand.Rand, s *stream, window int64) []byte {
+// (Unix seconds): the reply of the last request, a new window of a
+// long-lived connection, or the request of a new connection.
+func (g *generator) appendRecord(b []byte, r *rand.Rand, s *stream, cs *connState, window int64) []byte {
+	if g.cfg.Unpaired {
+		e := &s.enis[skewed(r, len(s.enis))]
+		if r.IntN(200) == 0 {
+			return g.appendNoData(b, r, s, e, window)
+		}
+		var c conn
+		g.newConn(&c, r, s, e)
+		if c.reject {
+			return g.appendConn(b, r, s, &c, window, false)
+		}
+		// Either direction of a conversation nobody else in the data has.
+		return g.appendConn(b, r, s, &c, window, r.IntN(2) == 0)
+	}
+	if c := cs.reply; c != nil {
+		cs.reply = nil
+		return g.appendConn(b, r, s, c, window, true)
+	}
+	if len(cs.live) > 0 && r.IntN(100) < recurShare {
+		i := r.IntN(len(cs.live))
+		c := cs.live[i]
+		if r.IntN(8) == 0 { // the connection closes after this window
+			cs.live[i] = cs.live[len(cs.live)-1]
+			cs.live = cs.live[:len(cs.live)-1]
+			defer func() { cs.pool = append(cs.pool, c) }()
+		}
+		cs.reply = c
+		return g.appendConn(b, r, s, c, window, false)
+	}
 	// A few busy interfaces carry most traffic, as in real VPCs.
 	e := &s.enis[skewed(r, len(s.enis))]
-	version := int64(2)
-	if g.v5 {
-		version = 5
-	}
-	b = appendInt(b, version)
-	b = append(b, ' ')
-	b = append(b, s.account...)
-	b = append(b, ' ')
-	b = append(b, e.id...)
-
-	start := window + int64(r.IntN(5))
-	end := window + 55 + int64(r.IntN(10))
-
 	if r.IntN(200) == 0 {
-		// An interval with no traffic.
-		b = append(b, " - - - - - - - "...)
-		b = appendInt(b, start)
-		b = append(b, ' ')
-		b = appendInt(b, end)
-		b = append(b, " - NODATA"...)
-		if g.v5 {
-			b = append(b, ' ')
-			b = append(b, e.vpc...)
-			b = append(b, ' ')
-			b = append(b, e.subnet...)
-			b = append(b, ' ')
-			b = append(b, e.instance...)
-			b = append(b, " - - - - "...)
-			b = append(b, s.region...)
-			b = append(b, ' ')
-			b = append(b, e.az...)
-			b = append(b, " - - - - - -"...)
-		}
-		return append(b, '\n')
+		return g.appendNoData(b, r, s, e, window)
 	}
+	var c *conn
+	if n := len(cs.pool); n > 0 {
+		c, cs.pool = cs.pool[n-1], cs.pool[:n-1]
+	} else {
+		c = new(conn)
+	}
+	g.newConn(c, r, s, e)
+	switch {
+	case c.reject:
+		cs.pool = append(cs.pool, c) // nobody answers
+	case r.IntN(100) < longShare && len(cs.live) < maxLive:
+		cs.live = append(cs.live, c)
+		cs.reply = c
+	default:
+		cs.reply = c
+		defer func() { cs.pool = append(cs.pool, c) }()
+	}
+	return g.appendConn(b, r, s, c, window, false)
+}
 
+// newConn makes a new conversation on interface e.
+func (g *generator) newConn(c *conn, r *rand.Rand, s *stream, e *eni) {
+	*c = conn{e: e, service: "-"}
 	// The peer: another interface, a documentation-range address standing
 	// for a known bad actor, a recurring internet host or any internet host.
-	var peer []byte
-	private := false
-	var buf [16]byte
 	switch k := r.IntN(100); {
 	case k < 30:
 		j := e.peerOf
@@ -436,53 +495,118 @@ func (g *generator) appendRecord(b []byte, r *rand.Rand, s *stream, window int64
 		if &s.enis[j] == e {
 			j = (j + 1) % len(s.enis)
 		}
-		peer = s.enis[j].addr
-		private = true
+		c.peer = s.enis[j].addr
+		c.private = true
 	case k < 40:
-		p := append(buf[:0], docNets[r.IntN(len(docNets))]...)
-		peer = appendInt(p, int64(1+r.IntN(254)))
+		p := append(c.peerBuf[:0], docNets[r.IntN(len(docNets))]...)
+		c.peer = appendInt(p, int64(1+r.IntN(254)))
 	case k < 85:
-		peer = g.publicIPs[skewed(r, len(g.publicIPs))]
+		c.peer = g.publicIPs[skewed(r, len(g.publicIPs))]
 	default:
-		peer = appendPublicIP(buf[:0], r)
+		c.peer = appendPublicIP(c.peerBuf[:0], r)
 	}
-
-	ingress := r.IntN(2) == 0
-	// The interface is the server of the connection, or its client.
-	server := r.IntN(100) < 45
-	svc := servicePorts[r.IntN(len(servicePorts))]
-	eph := int64(32768 + r.IntN(60999-32768+1))
-	proto := int64(6)
+	c.ingress = r.IntN(2) == 0
+	c.svcPort = servicePorts[r.IntN(len(servicePorts))]
+	c.reqPort = int64(32768 + r.IntN(60999-32768+1))
+	c.proto = 6
 	switch {
 	case r.IntN(100) < 3:
-		proto = 1
-	case svc == 53 && r.IntN(10) > 0, svc == 123:
-		proto = 17
+		c.proto = 1
+	case c.svcPort == 53 && r.IntN(10) > 0, c.svcPort == 123:
+		c.proto = 17
 	}
-	reject := r.IntN(100) < 10
-	if reject {
+	share := rejectShare
+	if g.cfg.Unpaired {
+		share = 10 // of records, as every record is a conversation
+	}
+	if r.IntN(100) < share {
 		// Rejections are mostly the internet knocking.
-		ingress, server = true, true
+		c.reject, c.ingress = true, true
 	}
-	var srcPort, dstPort int64
+	if !c.private {
+		switch k := r.IntN(100); {
+		case k < 6:
+			c.service = "S3"
+		case k < 9:
+			c.service = "EC2"
+		}
+	}
 	switch {
-	case proto == 1:
-	case ingress == server: // traffic towards the service
-		srcPort, dstPort = eph, svc
+	case c.private:
+		c.path = 1
+	case c.service == "S3" && r.IntN(2) == 0:
+		c.path = 7
+	case r.IntN(2) == 0:
+		c.path = 2
 	default:
-		srcPort, dstPort = svc, eph
+		c.path = 8
 	}
-	src, dst := e.addr, peer
+}
+
+// appendNoData appends a record of an interval with no traffic.
+func (g *generator) appendNoData(b []byte, r *rand.Rand, s *stream, e *eni, window int64) []byte {
+	b = g.appendHead(b, s, e)
+	b = append(b, " - - - - - - - "...)
+	b = appendInt(b, window+int64(r.IntN(5)))
+	b = append(b, ' ')
+	b = appendInt(b, window+55+int64(r.IntN(10)))
+	b = append(b, " - NODATA"...)
+	if g.v5 {
+		b = append(b, ' ')
+		b = append(b, e.vpc...)
+		b = append(b, ' ')
+		b = append(b, e.subnet...)
+		b = append(b, ' ')
+		b = append(b, e.instance...)
+		b = append(b, " - - - - "...)
+		b = append(b, s.region...)
+		b = append(b, ' ')
+		b = append(b, e.az...)
+		b = append(b, " - - - - - -"...)
+	}
+	return append(b, '\n')
+}
+
+func (g *generator) appendHead(b []byte, s *stream, e *eni) []byte {
+	version := int64(2)
+	if g.v5 {
+		version = 5
+	}
+	b = appendInt(b, version)
+	b = append(b, ' ')
+	b = append(b, s.account...)
+	b = append(b, ' ')
+	return append(b, e.id...)
+}
+
+// appendConn appends one record of c: its request direction, or its reply.
+func (g *generator) appendConn(b []byte, r *rand.Rand, s *stream, c *conn, window int64, reply bool) []byte {
+	e := c.e
+	b = g.appendHead(b, s, e)
+	start := window + int64(r.IntN(5))
+	end := window + 55 + int64(r.IntN(10))
+
+	// The request goes from the requester's port to the service's; the
+	// reply comes back.
+	ingress := c.ingress != reply
+	var srcPort, dstPort int64
+	if c.proto != 1 {
+		srcPort, dstPort = c.reqPort, c.svcPort
+		if reply {
+			srcPort, dstPort = dstPort, srcPort
+		}
+	}
+	src, dst := e.addr, c.peer
 	if ingress {
-		src, dst = peer, e.addr
+		src, dst = c.peer, e.addr
 	}
 
 	var packets, bytes int64
 	switch {
-	case reject:
+	case c.reject:
 		packets = 1 + int64(r.IntN(3))
 		bytes = packets * (40 + int64(r.IntN(21)))
-	case proto == 1:
+	case c.proto == 1:
 		packets = 1 + int64(r.IntN(10))
 		bytes = packets * 84
 	default:
@@ -503,7 +627,7 @@ func (g *generator) appendRecord(b []byte, r *rand.Rand, s *stream, window int64
 	b = append(b, ' ')
 	b = appendInt(b, dstPort)
 	b = append(b, ' ')
-	b = appendInt(b, proto)
+	b = appendInt(b, c.proto)
 	b = append(b, ' ')
 	b = appendInt(b, packets)
 	b = append(b, ' ')
@@ -512,7 +636,7 @@ func (g *generator) appendRecord(b []byte, r *rand.Rand, s *stream, window int64
 	b = appendInt(b, start)
 	b = append(b, ' ')
 	b = appendInt(b, end)
-	if reject {
+	if c.reject {
 		b = append(b, " REJECT OK"...)
 	} else {
 		b = append(b, " ACCEPT OK"...)
@@ -529,12 +653,17 @@ func (g *generator) appendRecord(b []byte, r *rand.Rand, s *stream, window int64
 	b = append(b, e.instance...)
 	b = append(b, ' ')
 	var flags int64
-	if proto == 6 {
+	if c.proto == 6 {
 		switch {
-		case reject:
+		case c.reject:
 			flags = 2
 		case r.IntN(4) > 0:
 			flags = tcpFlags[r.IntN(len(tcpFlags))]
+			if reply {
+				flags |= 16 // the answer to a SYN is a SYN-ACK
+			} else {
+				flags &^= 16
+			}
 		}
 	}
 	b = appendInt(b, flags)
@@ -547,37 +676,16 @@ func (g *generator) appendRecord(b []byte, r *rand.Rand, s *stream, window int64
 	b = append(b, ' ')
 	b = append(b, e.az...)
 	b = append(b, " - -"...)
-
-	service := "-"
-	if !private {
-		switch k := r.IntN(100); {
-		case k < 6:
-			service = "S3"
-		case k < 9:
-			service = "EC2"
-		}
-	}
 	if ingress {
 		b = append(b, ' ')
-		b = append(b, service...)
+		b = append(b, c.service...)
 		b = append(b, " - ingress -\n"...)
 		return b
 	}
 	b = append(b, " - "...)
-	b = append(b, service...)
+	b = append(b, c.service...)
 	b = append(b, " egress "...)
-	var path int64
-	switch {
-	case private:
-		path = 1
-	case service == "S3" && r.IntN(2) == 0:
-		path = 7
-	case r.IntN(2) == 0:
-		path = 2
-	default:
-		path = 8
-	}
-	b = appendInt(b, path)
+	b = appendInt(b, c.path)
 	return append(b, '\n')
 }
 

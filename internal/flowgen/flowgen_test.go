@@ -345,3 +345,45 @@ func BenchmarkGenerate(b *testing.B) {
 		})
 	}
 }
+
+// TestGenerateConversations checks the shape of the traffic: by default a
+// connection's request comes with its reply (the same interface, addresses
+// and ports swapped) and long-lived ones recur, so conversations hold
+// several records, as in real flow logs; Unpaired makes every record its
+// own conversation.
+func TestGenerateConversations(t *testing.T) {
+	for _, c := range []struct {
+		unpaired           bool
+		minRatio, maxRatio float64
+	}{
+		{false, 2, 4},
+		{true, 1, 1.05},
+	} {
+		dir := t.TempDir()
+		if _, err := Generate(dir, Config{Records: 20_000, Format: "v2", RecordsPerFile: 10_000, Seed: 3, Unpaired: c.unpaired}); err != nil {
+			t.Fatal(err)
+		}
+		conversations := map[string]int{}
+		records := 0
+		for name, b := range files(t, dir) {
+			for i, line := range strings.Split(string(gunzip(t, name, b)), "\n") {
+				f := strings.Fields(line)
+				if i == 0 || len(f) != 14 || f[13] != "OK" {
+					continue
+				}
+				// interface, the two endpoints in a fixed order, protocol, action.
+				a, b := f[3]+":"+f[5], f[4]+":"+f[6]
+				if b < a {
+					a, b = b, a
+				}
+				conversations[f[2]+" "+a+" "+b+" "+f[7]+" "+f[12]]++
+				records++
+			}
+		}
+		ratio := float64(records) / float64(len(conversations))
+		t.Logf("unpaired=%v: %d records, %d conversations (%.2f each)", c.unpaired, records, len(conversations), ratio)
+		if ratio < c.minRatio || ratio > c.maxRatio {
+			t.Errorf("unpaired=%v: %.2f records per conversation; want %.2f–%.2f", c.unpaired, ratio, c.minRatio, c.maxRatio)
+		}
+	}
+}

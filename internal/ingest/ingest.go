@@ -483,15 +483,18 @@ func (w *segmentWriter) noteAddress(a string) {
 // segment saw.
 func (w *segmentWriter) describeAddresses() (*store.StagedFile, error) {
 	seen := map[netip.Addr]struct{}{}
-	add := func(s string) {
-		a, err := netip.ParseAddr(s)
-		if err != nil || !geoip.IsPublic(a) {
-			return
+	addAddr := func(a netip.Addr) {
+		if geoip.IsPublic(a) {
+			seen[a.Unmap()] = struct{}{}
 		}
-		seen[a.Unmap()] = struct{}{}
+	}
+	add := func(s string) {
+		if a, err := netip.ParseAddr(s); err == nil {
+			addAddr(a)
+		}
 	}
 	if w.fw != nil {
-		w.fw.EachString(add)
+		w.fw.EachAddress(addAddr)
 	}
 	for a := range w.addrs {
 		add(a)

@@ -3,11 +3,16 @@ package store
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/gumshoe-dev/gumshoe/internal/flowgen"
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
 )
 
@@ -69,4 +74,77 @@ func BenchmarkDecodeOnly(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// flowgenRecords decodes n records written by internal/flowgen, which
+// models connections (both directions, recurring windows) like real logs.
+func flowgenRecords(b *testing.B, n int) []flowlog.Record {
+	b.Helper()
+	dir := b.TempDir()
+	if _, err := flowgen.Generate(dir, flowgen.Config{Records: n, RecordsPerFile: n, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	var recs []flowlog.Record
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return err
+		}
+		dec := flowlog.NewTextDecoder(zr, flowlog.TextOptions{File: path})
+		batch := &flowlog.Batch{Records: make([]flowlog.Record, 0, 4096)}
+		for {
+			err := dec.Next(batch)
+			for _, r := range batch.Records {
+				for f := range r.Str {
+					r.Str[f] = append([]byte(nil), r.Str[f]...)
+				}
+				recs = append(recs, r)
+			}
+			if err != nil {
+				return nil
+			}
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return recs
+}
+
+func BenchmarkRollupAdd(b *testing.B) {
+	recs := flowgenRecords(b, 300_000)
+	rb := newRollupBuilder()
+	b.ResetTimer()
+	for range b.N {
+		rb.reset()
+		for i := range recs {
+			rb.add(&recs[i])
+		}
+	}
+	b.ReportMetric(float64(len(recs)*b.N)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(rb.size()), "keys")
+}
+
+func BenchmarkRollupWrite(b *testing.B) {
+	recs := flowgenRecords(b, 300_000)
+	rb := newRollupBuilder()
+	for i := range recs {
+		rb.add(&recs[i])
+	}
+	dir := b.TempDir()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := rb.write(dir, fmt.Sprint(i), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rb.size()*b.N)/b.Elapsed().Seconds(), "rows/s")
 }

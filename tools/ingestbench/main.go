@@ -41,6 +41,11 @@ const seed = 1
 // are flow log formats.
 const cloudTrail = "cloudtrail"
 
+// unpairedV2 is the -formats value for default-format flow logs whose
+// every record is a conversation of its own, with no reply and no later
+// window: the worst case for the rollup, which then holds a row per record.
+const unpairedV2 = "v2-unpaired"
+
 // unit names what a format's input is made of: flow log records or
 // CloudTrail events.
 func unit(format string) string {
@@ -74,7 +79,7 @@ func main() {
 	var formats string
 	flag.IntVar(&o.records, "records", 3_000_000, "flow log `records` per format")
 	flag.IntVar(&o.ctEvents, "ct-events", 500_000, "CloudTrail `events`")
-	flag.StringVar(&formats, "formats", "v2,v5,cloudtrail", "comma-separated formats to measure: flow logs v2, v5; cloudtrail")
+	flag.StringVar(&formats, "formats", "v2,v5,cloudtrail", "comma-separated formats to measure: flow logs v2, v5, v2-unpaired (every record its own conversation: the rollup's worst case); cloudtrail")
 	flag.StringVar(&o.cache, "cache", filepath.Join(".bench", "data"), "`dir`ectory for generated input and scratch databases")
 	flag.StringVar(&o.gumshoe, "gumshoe", "", "`path` to the gumshoe binary (required unless -baseline-only)")
 	flag.IntVar(&o.runs, "runs", 3, "runs of each side; the fastest counts")
@@ -172,13 +177,13 @@ func (o *options) validate() error {
 	for i, f := range o.formats {
 		f = strings.TrimSpace(f)
 		switch f {
-		case "v2", "v5":
+		case "v2", "v5", unpairedV2:
 		case cloudTrail:
 			if o.ctEvents <= 0 {
 				return fmt.Errorf("-ct-events must be positive, got %d", o.ctEvents)
 			}
 		default:
-			return fmt.Errorf("-formats: unknown format %q (want v2, v5, cloudtrail)", f)
+			return fmt.Errorf("-formats: unknown format %q (want v2, v5, %s, cloudtrail)", f, unpairedV2)
 		}
 		o.formats[i] = f
 	}
@@ -227,6 +232,7 @@ type marker struct {
 	Format  string          `json:"format"`
 	Records int             `json:"records"` // records or events asked for
 	Seed    int64           `json:"seed"`
+	Version int             `json:"generator_version"` // flowgen.Version or ctgen's
 	Stats   json.RawMessage `json:"stats"` // flowgen.Stats or ctgen.Stats
 }
 
@@ -242,6 +248,14 @@ func (m *marker) input() (input, error) {
 	return input{files: st.Files, records: st.Records, bytes: st.Bytes}, err
 }
 
+// generatorVersion is the version of the generator behind format.
+func generatorVersion(format string) int {
+	if format == cloudTrail {
+		return 0 // ctgen's output has not changed since markers were written
+	}
+	return flowgen.Version
+}
+
 // ensureData returns the directory holding the input for format, generating
 // it unless a complete earlier generation is there.
 func ensureData(cache, format string, n int) (string, input, error) {
@@ -251,7 +265,7 @@ func ensureData(cache, format string, n int) (string, input, error) {
 	markerPath := filepath.Join(cache, name+".json")
 	if b, err := os.ReadFile(markerPath); err == nil {
 		var m marker
-		if json.Unmarshal(b, &m) == nil && m.Format == format && m.Records == n && m.Seed == seed {
+		if json.Unmarshal(b, &m) == nil && m.Format == format && m.Records == n && m.Seed == seed && m.Version == generatorVersion(format) {
 			if in, err := m.input(); err == nil && in.records == n {
 				if _, err := os.Stat(dir); err == nil {
 					return dir, in, nil
@@ -278,7 +292,11 @@ func ensureData(cache, format string, n int) (string, input, error) {
 		}
 		stats, in = st, input{files: st.Files, records: st.Events, bytes: st.Bytes, jsonBytes: st.JSONBytes}
 	} else {
-		st, err := flowgen.Generate(dir, flowgen.Config{Records: n, Format: format, Seed: seed})
+		cfg := flowgen.Config{Records: n, Format: format, Seed: seed}
+		if format == unpairedV2 {
+			cfg.Format, cfg.Unpaired = "v2", true
+		}
+		st, err := flowgen.Generate(dir, cfg)
 		if err != nil {
 			return "", input{}, fmt.Errorf("generate %s data: %w", format, err)
 		}
@@ -289,7 +307,7 @@ func ensureData(cache, format string, n int) (string, input, error) {
 	if err != nil {
 		return "", input{}, fmt.Errorf("encode marker: %w", err)
 	}
-	b, err := json.MarshalIndent(marker{Format: format, Records: n, Seed: seed, Stats: raw}, "", "  ")
+	b, err := json.MarshalIndent(marker{Format: format, Records: n, Seed: seed, Version: generatorVersion(format), Stats: raw}, "", "  ")
 	if err != nil {
 		return "", input{}, fmt.Errorf("encode marker: %w", err)
 	}

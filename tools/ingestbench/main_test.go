@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,7 +69,7 @@ func TestEnsureData(t *testing.T) {
 		t.Errorf("cache regenerated: %v", err)
 	}
 
-	// Markers written before CloudTrail was measured still hold.
+	// Markers of an older flow generator are stale: the data is made again.
 	flow := filepath.Join(cache, "v2-1000")
 	if err := os.MkdirAll(flow, 0o755); err != nil {
 		t.Fatal(err)
@@ -78,8 +79,17 @@ func TestEnsureData(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, in, err := ensureData(cache, "v2", 1_000)
+	if err != nil || got != flow || in.records != 1_000 || in.bytes == 12_345 {
+		t.Errorf("ensureData(v2) with an old generator's marker = %s, %+v, %v; want %s regenerated", got, in, err, flow)
+	}
+	// A current marker holds.
+	current := fmt.Sprintf(`{"format": "v2", "records": 1000, "seed": 1, "generator_version": %d, "stats": {"Files": 1, "Records": 1000, "Bytes": 12345}}`, flowgen.Version)
+	if err := os.WriteFile(flow+".json", []byte(current), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, in, err = ensureData(cache, "v2", 1_000)
 	if want := (input{files: 1, records: 1_000, bytes: 12_345}); err != nil || got != flow || in != want {
-		t.Errorf("ensureData(v2) with an old marker = %s, %+v, %v; want %s, %+v", got, in, err, flow, want)
+		t.Errorf("ensureData(v2) with a current marker = %s, %+v, %v; want %s, %+v", got, in, err, flow, want)
 	}
 }
 

@@ -233,7 +233,7 @@ type marker struct {
 	Records int             `json:"records"` // records or events asked for
 	Seed    int64           `json:"seed"`
 	Version int             `json:"generator_version"` // flowgen.Version or ctgen's
-	Stats   json.RawMessage `json:"stats"` // flowgen.Stats or ctgen.Stats
+	Stats   json.RawMessage `json:"stats"`             // flowgen.Stats or ctgen.Stats
 }
 
 // input decodes the generator's statistics recorded in the marker.

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
 )
@@ -37,9 +36,9 @@ const (
 	maxOpenFiles = 2
 )
 
-// codec is shared by every writer: it pools its zstd encoders, whose
-// history buffers are costly to allocate for each file.
-var codec = &zstd.Codec{Level: zstd.SpeedFastest}
+// codec is shared by every writer: its zstd encoders, whose history
+// buffers are costly to allocate, live as long as the process.
+var codec = newZstdCodec()
 
 func writerOptions() []parquet.WriterOption {
 	opts := []parquet.WriterOption{
@@ -242,10 +241,7 @@ func (s *Store) NewFlowWriter() (*FlowWriter, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create staging %s: %w", dir, err)
 	}
-	rb, _ := s.rollups.Get().(*rollupBuilder)
-	if rb == nil {
-		rb = newRollupBuilder()
-	}
+	rb := s.getRollup()
 	return &FlowWriter{s: s, token: token, dir: dir, files: map[fileKey]*flowFile{}, rollup: rb}, nil
 }
 
@@ -412,8 +408,7 @@ func (w *FlowWriter) Close() ([]StagedFile, AddressCounts, error) {
 		return nil, nil, err
 	}
 	ev := w.rollup.evidence()
-	w.rollup.reset()
-	w.s.rollups.Put(w.rollup)
+	w.s.putRollup(w.rollup)
 	w.rollup = nil
 	return append(w.done, rollups...), ev, nil
 }

@@ -67,9 +67,37 @@ type Store struct {
 	// migrated is set once the schema is current.
 	migrated atomic.Bool
 
-	// rollups recycles rollup builders between segments: their maps keep
-	// their buckets, so a new segment does not grow them from scratch.
-	rollups sync.Pool
+	// rollups recycles rollup builders between segments: their tables keep
+	// their size, so a new segment does not grow them from scratch. Not a
+	// sync.Pool, which the garbage collector empties: under the soft
+	// memory limit it runs often enough that builders were rebuilt for
+	// nearly every segment.
+	rollupMu sync.Mutex
+	rollups  []*rollupBuilder
+}
+
+// maxIdleRollups bounds the builders kept between segments (one per ingest
+// worker is the common case).
+const maxIdleRollups = 4
+
+func (s *Store) getRollup() *rollupBuilder {
+	s.rollupMu.Lock()
+	defer s.rollupMu.Unlock()
+	if n := len(s.rollups); n > 0 {
+		rb := s.rollups[n-1]
+		s.rollups = s.rollups[:n-1]
+		return rb
+	}
+	return newRollupBuilder()
+}
+
+func (s *Store) putRollup(rb *rollupBuilder) {
+	rb.reset()
+	s.rollupMu.Lock()
+	defer s.rollupMu.Unlock()
+	if len(s.rollups) < maxIdleRollups {
+		s.rollups = append(s.rollups, rb)
+	}
 }
 
 // lakeTables are the tables kept as Parquet in the lake.

@@ -79,6 +79,48 @@ func TestDemo(t *testing.T) {
 			}
 		}
 	}
+	// Each scenario looks, once ingested, the way truth.json says.
+	byID := map[string]demo.Scenario{}
+	for _, s := range truth.Scenarios {
+		byID[s.ID] = s
+	}
+	key := func(id, typ string) string {
+		for _, e := range byID[id].Entities {
+			if e.Type == typ {
+				return e.Key
+			}
+		}
+		t.Fatalf("scenario %s has no %s", id, typ)
+		return ""
+	}
+	for _, c := range []struct{ name, sql string }{
+		{"brute force: rejected and accepted attempts, then a long session",
+			`SELECT count(*) FILTER (WHERE action = 'REJECT') > 50 AND count(*) FILTER (WHERE action = 'ACCEPT') > 500
+				AND max(bytes) FILTER (WHERE flow_direction = 'egress') > 100000
+			FROM flow_logs WHERE instance_id = '` + key("ssh-brute-force", "instance") + `' AND '` + key("ssh-brute-force", "ip") + `' IN (srcaddr, dstaddr)`},
+		{"mining: the pool's name resolved before its first connection",
+			`SELECT (SELECT min(query_time) FROM dns_queries WHERE query_name = 'pool.supportxmr.com.' AND instance_id = '` + key("crypto-mining", "instance") + `')
+				< (SELECT min(start_time) FROM flow_logs WHERE dstaddr = '198.51.100.23' AND dstport = 3333)`},
+		{"port scan: 1024 ports of one host",
+			`SELECT count(DISTINCT dstport) = 1024 FROM flow_logs WHERE instance_id = '` + key("port-scan", "instance") + `' AND dstaddr = '198.51.100.77'`},
+		{"exfiltration: the instance's session used from outside for S3 reads, then gigabytes out",
+			`SELECT (SELECT count(*) > 100 FROM cloudtrail_events WHERE principal_id = '` + key("instance-credential-exfiltration", "role_session") + `'
+					AND source_ip = '203.0.113.50' AND event_name = 'GetObject')
+				AND (SELECT sum(bytes) > 1e9 FROM flow_logs WHERE dstaddr = '203.0.113.50' AND instance_id = '` + key("instance-credential-exfiltration", "instance") + `')`},
+		{"leaked key: the trail stopped with a key the attacker made",
+			`SELECT count(*) = 1 FROM cloudtrail_events WHERE event_name = 'StopLogging' AND user_agent LIKE '%kali%'
+				AND access_key_id <> '` + key("leaked-access-key", "access_key") + `'`},
+		{"root: console sign-in without MFA",
+			`SELECT count(*) = 1 FROM cloudtrail_events WHERE event_name = 'ConsoleLogin' AND user_type = 'Root'
+				AND json_extract_string(raw, '$.additionalEventData.MFAUsed') = 'No'`},
+		{"benign: S3 through the internet gateway, then through the endpoint",
+			`SELECT max(start_time) FILTER (WHERE traffic_path = 8) < min(start_time) FILTER (WHERE traffic_path = 7)
+			FROM flow_logs WHERE instance_id = '` + key("benign-changes", "instance") + `' AND pkt_dst_aws_service = 'S3'`},
+	} {
+		if rows := queryRows(t, db, c.sql); len(rows) != 1 || rows[0][0] != "true" {
+			t.Errorf("%s: %v", c.name, rows)
+		}
+	}
 	// The synthetic GeoIP databases were used: AWS addresses are placed
 	// (the reserved ranges of the made-up internet are not looked up, see
 	// docs/demo.md).

@@ -434,3 +434,14 @@ func TestIngestStatus(t *testing.T) {
 		t.Errorf("ingest status (-want +got):\n%s", diff)
 	}
 }
+
+func TestFlowsCSV(t *testing.T) {
+	h := newServer(t, "").Handler()
+	w := call(t, h, "GET", "/api/v1/entities/"+instance+"/flows?format=csv&finding="+findID+"&limit=2", "", nil)
+	want := "id,remote_ip,instance,local_port,remote_port,protocol,direction,bytes_in,bytes_out,packets_in,packets_out,flows,accepted_flows,rejected_flows,action,first_seen,last_seen,finding\n" +
+		"198.51.100.7|22|40000|6|inbound,198.51.100.7,,22,40000,6,inbound,1240,1200,14,8,3,3,0,ACCEPT,2025-03-06T02:12:00Z,2025-03-06T03:11:00Z,match\n" +
+		"198.51.100.7|22|40001|6|inbound,198.51.100.7,,22,40001,6,inbound,180,0,3,0,1,0,1,REJECT,2025-03-06T02:15:00Z,2025-03-06T02:16:00Z,related\n"
+	if w.Code != 200 || w.Body.String() != want {
+		t.Errorf("flows CSV = %d\n%s\nwant\n%s", w.Code, w.Body.String(), want)
+	}
+}

@@ -40,7 +40,8 @@ func (s *Server) apiRoutes() []route {
 				param{name: "match", in: "query", typ: "string", desc: "all (AND, default) or any (OR)"},
 				param{name: "sort", in: "query", typ: "string", desc: "column to sort by (default: the finding's rows first, then bytes_in)"},
 				param{name: "order", in: "query", typ: "string", desc: "asc or desc (default desc)"},
-				pLimit, pOffset), h: s.flows},
+				param{name: "format", in: "query", typ: "string", desc: "json (default) or csv (the page of rows)"},
+				pLimit, pOffset), produces: []string{"application/json", "text/csv"}, h: s.flows},
 		{method: "GET", path: "/api/v1/entities/{id}/flows/series", tag: "flows", summary: "Overall in/out series plus one series per selected flow-details row",
 			params: append(append([]param{}, scopeP...), param{name: "row", in: "query", typ: "string", repeated: true, desc: "row ID from flow details"}), h: s.series},
 		{method: "GET", path: "/api/v1/entities/{id}/flows/records", tag: "flows", summary: "Raw flow log records behind a row or a bucket, paged, with the SQL that selects them",
@@ -260,9 +261,16 @@ func (s *Server) flows(w http.ResponseWriter, r *http.Request) error {
 	if fq.Offset, err = intParam(r, "offset", 0, 0); err != nil {
 		return err
 	}
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		return badRequest("format must be json or csv")
+	}
 	out, err := s.eng.FlowDetails(r.Context(), ent, fq)
 	if err != nil {
 		return err
+	}
+	if format == "csv" {
+		return writeFlowsCSV(w, out)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gumshoe-dev/gumshoe/internal/engine"
 	"github.com/gumshoe-dev/gumshoe/internal/store"
 )
 
@@ -192,4 +193,23 @@ func writeCSV(w http.ResponseWriter, res *store.Result) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// writeFlowsCSV writes a page of flow details as CSV.
+func writeFlowsCSV(w http.ResponseWriter, d *engine.FlowDetails) error {
+	res := &store.Result{Columns: []string{"id", "remote_ip", "instance", "local_port", "remote_port", "protocol", "direction",
+		"bytes_in", "bytes_out", "packets_in", "packets_out", "flows", "accepted_flows", "rejected_flows", "action",
+		"first_seen", "last_seen", "finding"}}
+	ptr := func(p *int64) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	for _, r := range d.Rows {
+		res.Rows = append(res.Rows, []any{r.ID, r.RemoteIP, r.Instance, ptr(r.LocalPort), ptr(r.RemotePort), ptr(r.Protocol), r.Direction,
+			r.BytesIn, r.BytesOut, r.PacketsIn, r.PacketsOut, r.Flows, r.AcceptedFlows, r.RejectedFlows, r.Action,
+			r.FirstSeen, r.LastSeen, r.Finding})
+	}
+	return writeCSV(w, res)
 }

@@ -176,27 +176,28 @@ func TestFlowDetailsAnnotationSortFilter(t *testing.T) {
 	if err != nil {
 		t.Fatalf("FlowDetails: %v", err)
 	}
+	// Rows are conversations (both directions of a connection), their
+	// direction who opened them.
 	want := []string{
 		"198.51.100.7|22|40000|6|inbound",   // the finding's flow
 		"198.51.100.7|22|40001|6|inbound",   // same address, other port
-		"198.51.100.7|22|40000|6|outbound",  // same address, other direction
-		"192.0.2.200|49152|443|6|inbound",   // then by bytes in
+		"192.0.2.200|49152|443|6|outbound",  // then by bytes in
 		"203.0.113.50|3389|51000|6|inbound", //
-		"10.0.0.2|53211|53|17|outbound",     // 0 bytes in, ties by ID
-		"192.0.2.200|49152|443|6|outbound",  //
+		"10.0.0.2|53211|53|17|outbound",     //
 	}
 	if got := rowIDs(d); !slices.Equal(got, want) {
 		t.Errorf("default order = %q; want %q", got, want)
 	}
-	if d.Rows[0].Finding != "match" || d.Rows[1].Finding != "related" || d.Rows[3].Finding != "" {
-		t.Errorf("annotations = %q, %q, %q; want match, related, none", d.Rows[0].Finding, d.Rows[1].Finding, d.Rows[3].Finding)
+	if d.Rows[0].Finding != "match" || d.Rows[1].Finding != "related" || d.Rows[2].Finding != "" {
+		t.Errorf("annotations = %q, %q, %q; want match, related, none", d.Rows[0].Finding, d.Rows[1].Finding, d.Rows[2].Finding)
 	}
-	// Exact sums: two records of the finding's row (02:12 and 03:10).
-	if r := d.Rows[0]; r.BytesIn != 1240 || r.PacketsIn != 14 || r.Flows != 2 || r.AcceptedFlows != 2 || r.Action != "ACCEPT" {
-		t.Errorf("finding row = %+v; want 1240 bytes in, 14 packets, 2 accepted flows", r)
+	// Exact sums: the finding's row has two records in (02:12 and 03:10)
+	// and the reply out (02:12).
+	if r := d.Rows[0]; r.BytesIn != 1240 || r.PacketsIn != 14 || r.BytesOut != 1200 || r.PacketsOut != 8 || r.Flows != 3 || r.AcceptedFlows != 3 || r.Action != "ACCEPT" {
+		t.Errorf("finding row = %+v; want 1240 bytes in (14 packets), 1200 out (8), 3 accepted flows", r)
 	}
-	if d.Totals.Rows != 7 || d.Totals.Flows != 8 || d.Totals.Rejected != 2 {
-		t.Errorf("totals = %+v; want 7 rows, 8 flows, 2 rejected", d.Totals)
+	if d.Totals.Rows != 5 || d.Totals.Flows != 8 || d.Totals.Rejected != 2 || d.Totals.BytesIn != 31460 || d.Totals.BytesOut != 6270 {
+		t.Errorf("totals = %+v; want 5 rows, 8 flows, 2 rejected, 31460 bytes in, 6270 out", d.Totals)
 	}
 
 	for _, c := range []struct {
@@ -208,20 +209,20 @@ func TestFlowDetailsAnnotationSortFilter(t *testing.T) {
 		want    []string
 	}{
 		{"sort by remote port ascending", nil, false, "remote_port", false,
-			[]string{"10.0.0.2|53211|53|17|outbound", "192.0.2.200|49152|443|6|inbound", "192.0.2.200|49152|443|6|outbound",
-				"198.51.100.7|22|40000|6|inbound", "198.51.100.7|22|40000|6|outbound", "198.51.100.7|22|40001|6|inbound", "203.0.113.50|3389|51000|6|inbound"}},
+			[]string{"10.0.0.2|53211|53|17|outbound", "192.0.2.200|49152|443|6|outbound",
+				"198.51.100.7|22|40000|6|inbound", "198.51.100.7|22|40001|6|inbound", "203.0.113.50|3389|51000|6|inbound"}},
 		{"sort by bytes out descending", nil, false, "bytes_out", true,
-			[]string{"192.0.2.200|49152|443|6|outbound", "198.51.100.7|22|40000|6|outbound", "10.0.0.2|53211|53|17|outbound",
-				"192.0.2.200|49152|443|6|inbound", "198.51.100.7|22|40000|6|inbound", "198.51.100.7|22|40001|6|inbound", "203.0.113.50|3389|51000|6|inbound"}},
+			[]string{"192.0.2.200|49152|443|6|outbound", "198.51.100.7|22|40000|6|inbound", "10.0.0.2|53211|53|17|outbound",
+				"198.51.100.7|22|40001|6|inbound", "203.0.113.50|3389|51000|6|inbound"}},
 		{"rejected only", []string{"action=reject"}, false, "remote_ip", false,
 			[]string{"198.51.100.7|22|40001|6|inbound", "203.0.113.50|3389|51000|6|inbound"}},
 		{"private only", []string{"remote_ip=private"}, false, "", false, []string{"10.0.0.2|53211|53|17|outbound"}},
 		{"public CIDR and inbound", []string{"remote_ip=198.51.100.0/24", "direction=inbound"}, false, "", false,
 			[]string{"198.51.100.7|22|40000|6|inbound", "198.51.100.7|22|40001|6|inbound"}},
 		{"port 22 or 3389", []string{"local_port=22", "local_port=3389"}, true, "local_port", false,
-			[]string{"198.51.100.7|22|40000|6|inbound", "198.51.100.7|22|40000|6|outbound", "198.51.100.7|22|40001|6|inbound", "203.0.113.50|3389|51000|6|inbound"}},
+			[]string{"198.51.100.7|22|40000|6|inbound", "198.51.100.7|22|40001|6|inbound", "203.0.113.50|3389|51000|6|inbound"}},
 		{"partial address", []string{"remote_ip~192.0"}, false, "", false,
-			[]string{"192.0.2.200|49152|443|6|inbound", "192.0.2.200|49152|443|6|outbound"}},
+			[]string{"192.0.2.200|49152|443|6|outbound"}},
 		{"udp by name", []string{"protocol=udp"}, false, "", false, []string{"10.0.0.2|53211|53|17|outbound"}},
 		{"port range, not tcp", []string{"remote_port=1-1024", "protocol!=tcp"}, false, "", false, []string{"10.0.0.2|53211|53|17|outbound"}},
 	} {
@@ -261,7 +262,7 @@ func TestFlowDetailsOfRemoteAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"instance=i-0a1b2c3d4e5f67890|22|40000|6|inbound", "instance=i-0a1b2c3d4e5f67890|22|40001|6|inbound", "instance=i-0a1b2c3d4e5f67890|22|40000|6|outbound"}
+	want := []string{"instance=i-0a1b2c3d4e5f67890|22|40000|6|inbound", "instance=i-0a1b2c3d4e5f67890|22|40001|6|inbound"}
 	if d.RowKey != KeyInstance || !slices.Equal(rowIDs(d), want) {
 		t.Errorf("rows = %s %q; want instance %q", d.RowKey, rowIDs(d), want)
 	}
@@ -269,8 +270,9 @@ func TestFlowDetailsOfRemoteAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs.Records) != 2 {
-		t.Fatalf("records behind %s = %d; want 2", want[0], len(recs.Records))
+	// Both directions of the conversation: two records in, the reply out.
+	if len(recs.Records) != 3 {
+		t.Fatalf("records behind %s = %d; want 3", want[0], len(recs.Records))
 	}
 }
 
@@ -294,11 +296,18 @@ func TestRecordsAndSeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(page2.Records) != 1 || page2.More || page2.Records[0]["bytes"] != int64(400) {
-		t.Fatalf("second page = %v (more %v); want the 400-byte record, last", page2.Records, page2.More)
+	if len(page2.Records) != 1 || !page2.More || page2.Records[0]["bytes"] != int64(1200) || page2.Records[0]["srcaddr"] != "10.0.1.25" {
+		t.Fatalf("second page = %v (more %v); want the 1200-byte reply, and more", page2.Records, page2.More)
+	}
+	page3, err := e.Records(ctx, inst, RecordsQuery{Scope: sc, Row: row, Limit: 1, Offset: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page3.Records) != 1 || page3.More || page3.Records[0]["bytes"] != int64(400) {
+		t.Fatalf("third page = %v (more %v); want the 400-byte record, last", page3.Records, page3.More)
 	}
 	for _, want := range []string{"FROM vpc_flow_logs", "from_unixtime(start) >= TIMESTAMP '2025-03-06 02:00:00'",
-		"interface_id IN ('eni-0123456789abcdef0')", "srcaddr = '198.51.100.7' AND srcport = 40000 AND dstport = 22"} {
+		"interface_id IN ('eni-0123456789abcdef0')", "(srcaddr = '198.51.100.7' AND srcport = 40000 AND dstport = 22) OR (dstaddr = '198.51.100.7' AND dstport = 40000 AND srcport = 22)"} {
 		if !strings.Contains(recs.AthenaSQL, want) {
 			t.Errorf("Athena SQL lacks %q:\n%s", want, recs.AthenaSQL)
 		}
@@ -312,8 +321,8 @@ func TestRecordsAndSeries(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Query(shown SQL): %v\n%s", err, recs.SQL)
 	}
-	if len(res.Rows) != 2 {
-		t.Errorf("shown SQL selects %d records; want 2\n%s", len(res.Rows), recs.SQL)
+	if len(res.Rows) != 3 {
+		t.Errorf("shown SQL selects %d records; want 3\n%s", len(res.Rows), recs.SQL)
 	}
 	b := time.Date(2025, 3, 6, 3, 0, 0, 0, time.UTC)
 	inBucket, err := e.Records(ctx, inst, RecordsQuery{Scope: sc, Bucket: &b})

@@ -328,10 +328,12 @@ ORDER BY start_time`
 	return inlineParams(q1, append([]any{key}, rowArgs...)), nil
 }
 
-// rawFilter returns the flow_logs conditions for a row: the rollup puts a
-// record's local side on the interface, so an inbound row's remote side
-// is the record's source and an outbound (or unknown) row's its
-// destination.
+// rawFilter returns the flow_logs conditions for a row. A rollup row is a
+// conversation: the records the remote side sent (remote address and port
+// as source) and those the local side sent (as destination), whoever
+// opened it; its direction (who opened it) is not a property of single
+// records, so the records of both directions of the row's conversation
+// are selected.
 //
 // instance writes the condition that a record is an instance's, given the
 // placeholder of the instance ID.
@@ -380,14 +382,7 @@ func (r *FlowRow) rawFilter(next int, instance func(p string) string) (string, [
 	}
 	in := side("srcaddr", "srcport", "dstport")
 	out := side("dstaddr", "dstport", "srcport")
-	switch r.Direction {
-	case "inbound":
-		conds = append(conds, in)
-	case "outbound", "unknown":
-		conds = append(conds, out)
-	default:
-		conds = append(conds, "(("+in+") OR ("+out+"))")
-	}
+	conds = append(conds, "(("+in+") OR ("+out+"))")
 	return strings.Join(conds, " AND "), args
 }
 

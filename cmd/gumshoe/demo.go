@@ -108,6 +108,12 @@ func runDemo(ctx context.Context, g *globalOptions, stdout, stderr io.Writer, o 
 	}
 	if _, err := os.Stat(filepath.Join(o.out, demo.TruthFile)); err != nil {
 		fmt.Fprintf(stdout, "generating %d days of logs (seed %d) into %s\n", daysOf(o.cfg), o.cfg.Seed, o.out)
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(o.out, demoMarker), []byte("gumshoe demo output\n"), 0o644); err != nil {
+			return err
+		}
 		st, err := demo.Generate(ctx, o.out, o.cfg)
 		if err != nil {
 			return fmt.Errorf("generate: %w", err)
@@ -204,16 +210,32 @@ func prepareDemo(stdout io.Writer, o demoOptions) error {
 		}
 		return fmt.Errorf("%s holds the demo with %s, not %s: remove it (and %s) or give another --db", o.dbPath, have, want, o.out)
 	case have == "":
-		if _, err := os.Stat(filepath.Join(o.out, "AWSLogs")); err == nil {
-			return fmt.Errorf("%s holds logs without a demo truth.json (an interrupted demo, or someone else's logs): remove it or give another --out", o.out)
+		if _, err := os.Stat(filepath.Join(o.out, "AWSLogs")); err != nil {
+			break
 		}
+		// Logs without truth.json: an interrupted demo's (it leaves its
+		// marker), which are replaced, or someone else's, which are not.
+		if _, err := os.Stat(filepath.Join(o.out, demoMarker)); err != nil {
+			return fmt.Errorf("%s holds logs the demo did not write: remove them or give another --out", o.out)
+		}
+		fmt.Fprintf(stdout, "replacing the interrupted demo's logs in %s\n", o.out)
+		return removeDemoLogs(o.out)
 	default:
 		fmt.Fprintf(stdout, "replacing the demo logs in %s (%s)\n", o.out, have)
-		// Only what the generator writes is removed.
-		for _, name := range []string{"AWSLogs", demo.TruthFile, demo.CityDB, demo.ASNDB} {
-			if err := os.RemoveAll(filepath.Join(o.out, name)); err != nil {
-				return err
-			}
+		return removeDemoLogs(o.out)
+	}
+	return nil
+}
+
+// demoMarker marks a folder the demo writes into, from before the first
+// log until truth.json, so that an interrupted generation is recognised.
+const demoMarker = ".gumshoe-demo"
+
+// removeDemoLogs removes only what the generator writes.
+func removeDemoLogs(out string) error {
+	for _, name := range []string{"AWSLogs", demo.TruthFile, demo.CityDB, demo.ASNDB, demoMarker} {
+		if err := os.RemoveAll(filepath.Join(out, name)); err != nil {
+			return err
 		}
 	}
 	return nil

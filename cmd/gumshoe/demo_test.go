@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -178,5 +179,35 @@ func TestGenerate(t *testing.T) {
 	}
 	if _, _, err := run(t, "generate", "--out", dir, "--format", "v9"); err == nil {
 		t.Error("generate --format v9 succeeded")
+	}
+}
+
+func TestDemoLeavesOthersLogsAlone(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "logs")
+	theirs := filepath.Join(out, "AWSLogs", "123456789012", "keep.log")
+	if err := os.MkdirAll(filepath.Dir(theirs), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(theirs, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := run(t, "demo", "--db", filepath.Join(dir, "d.duckdb"), "--out", out, "--days", "1", "--no-serve")
+	if err == nil || !strings.Contains(err.Error(), "did not write") {
+		t.Errorf("demo into a folder of someone else's logs = %v; want a refusal", err)
+	}
+	if _, err := os.Stat(theirs); err != nil {
+		t.Errorf("their file: %v", err)
+	}
+	// An interrupted demo's logs are recognised and replaced.
+	if err := os.WriteFile(filepath.Join(out, demoMarker), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, err := run(t, "demo", "--db", filepath.Join(dir, "d.duckdb"), "--out", out, "--days", "1", "--no-serve")
+	if err != nil || !strings.Contains(stdout, "replacing the interrupted demo's logs") {
+		t.Errorf("demo after an interrupted one = %v\n%s", err, stdout)
+	}
+	if _, err := os.Stat(theirs); err == nil {
+		t.Error("the interrupted demo's stray file is still there")
 	}
 }

@@ -111,6 +111,9 @@ func New(cfg Config) (*Server, error) {
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.mux }
 
+// RequestTimeout bounds the time of any request.
+const RequestTimeout = MaxSQLTimeout + 10*time.Second
+
 // ErrTokenRequired is returned by CheckListen for a non-loopback address
 // without a token.
 var ErrTokenRequired = errors.New("a non-loopback listen address needs an access token (set GUMSHOE_TOKEN)")
@@ -253,7 +256,11 @@ func (s *Server) wrap(rt route) http.Handler {
 		if !goodRequestID.MatchString(id) {
 			id = newRequestID()
 		}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, id))
+		// Every request has a time limit (the SQL endpoint sets its own,
+		// shorter, one): the store's queries stop when it passes.
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), ctxKey{}, id), RequestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("X-Request-Id", id)
 		sw.Header().Set("X-Content-Type-Options", "nosniff")

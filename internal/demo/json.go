@@ -24,6 +24,11 @@ func (w *jw) key(k string) {
 }
 
 func (w *jw) open(k string) *jw {
+	if w.b == nil {
+		// One allocation for a typical fragment instead of a dozen
+		// growing ones.
+		w.b = make([]byte, 0, 512)
+	}
 	if k != "" {
 		w.key(k)
 	} else {

@@ -151,8 +151,15 @@ func runDemo(ctx context.Context, g *globalOptions, stdout, stderr io.Writer, o 
 	}
 	fmt.Fprintf(stdout, "  %d objects read, %d already there, %d records in %.1fs, %d lines rejected\n",
 		sum.ObjectsRead, sum.ObjectsSkipped, sum.RecordsIngested, sum.Seconds, sum.LinesRejected)
+	// The generator's logs should all be read: say so loudly when not.
 	for _, e := range sum.ObjectErrors {
 		fmt.Fprintf(stderr, "gumshoe demo: %s\n", e.Error)
+	}
+	for _, r := range sum.RejectedLines {
+		fmt.Fprintf(stderr, "gumshoe demo: rejected %s:%d: %s\n", r.File, r.Line, r.Error)
+	}
+	for _, w := range sum.Warnings {
+		fmt.Fprintf(stderr, "gumshoe demo: warning: %s\n", strings.TrimSpace(w))
 	}
 	if err := printDemoCounts(ctx, g, stdout, stderr); err != nil {
 		return err

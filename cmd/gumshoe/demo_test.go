@@ -41,8 +41,8 @@ func TestDemo(t *testing.T) {
 	if m == nil {
 		t.Fatalf("demo output lacks the generator's counts:\n%s", stdout)
 	}
-	if !strings.Contains(stdout, "0 lines rejected") {
-		t.Errorf("demo rejected lines:\n%s", stdout)
+	if !strings.Contains(stdout, "0 lines rejected") || stderr != "" {
+		t.Errorf("demo rejected lines or warned:\n%s\n%s", stdout, stderr)
 	}
 	for i, table := range []string{"flow_logs", "cloudtrail_events", "dns_queries", "findings"} {
 		got := queryRows(t, db, "SELECT count(*) FROM "+table)[0][0]

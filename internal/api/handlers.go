@@ -56,6 +56,18 @@ func (s *Server) apiRoutes() []route {
 				{name: "flow_format", in: "query", typ: "string", desc: "flow log format the pattern's positions follow, ${field} ... (default: AWS's default format)"},
 				{name: "athena_table", in: "query", typ: "string", desc: "Athena table for athena_sql (default vpc_flow_logs)"},
 				pLimit}, h: s.pattern},
+		{method: "GET", path: "/api/v1/athena/ddl", tag: "flows", summary: "Athena CREATE EXTERNAL TABLE for a flow log format and S3 location (as gumshoe ddl athena)",
+			params: []param{
+				{name: "location", in: "query", typ: "string", required: true, desc: "s3://bucket/prefix/ the flow log delivers to (before AWSLogs/)"},
+				{name: "format", in: "query", typ: "string", desc: "the flow log format, ${field} ... (default: AWS's default format)"},
+				{name: "table", in: "query", typ: "string", desc: "table name (default vpc_flow_logs)"},
+				{name: "parquet", in: "query", typ: "boolean", desc: "Parquet delivery"},
+				{name: "hive", in: "query", typ: "boolean", desc: "Hive-compatible S3 prefixes"},
+				{name: "hourly", in: "query", typ: "boolean", desc: "per-hour partitions"},
+				{name: "projection", in: "query", typ: "boolean", desc: "partition projection"},
+				{name: "since", in: "query", typ: "string", desc: "first day of projected data, YYYY-MM-DD (default: January 1 of last year)"},
+				{name: "account", in: "query", typ: "string", repeated: true, desc: "account IDs the table reads"},
+				{name: "region", in: "query", typ: "string", repeated: true, desc: "regions the table reads"}}, h: s.athenaDDL},
 		{method: "GET", path: "/api/v1/findings", tag: "findings", summary: "Findings, most severe and most recent first",
 			params: []param{
 				{name: "min_severity", in: "query", typ: "number", desc: "lowest severity (0.1–10)"},

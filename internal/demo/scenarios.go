@@ -304,13 +304,13 @@ func (s *stager) credentialExfiltration(t0 int64) Scenario {
 		e := &ctEvent{t: t}
 		e.api(c.svc, c.name, "us-east-1", true)
 		fillRequest(e, c, web.Role, r, nil)
-		e.ident, e.srcIP, e.ua = ident, ipString(attacker), uaExfil+" "+c.command
+		e.ident, e.srcIP, e.ua = ident, ipString(attacker), uaExfil
 		return e
 	}
-	first := t0 + 20*60
-	s.event(web.VPC.Account, call(first, cliCall{"sts", "GetCallerIdentity", ""}))
-	s.event(web.VPC.Account, call(first+35, cliCall{"s3", "ListBuckets", ""}))
-	s.event(web.VPC.Account, call(first+80, cliCall{"ec2", "DescribeInstances", ""}))
+	first := t0 + 20*60 + 17
+	s.event(web.VPC.Account, call(first, cliCall{"sts", "GetCallerIdentity", "sts.get-caller-identity"}))
+	s.event(web.VPC.Account, call(first+37, cliCall{"s3", "ListBuckets", "s3.ls"}))
+	s.event(web.VPC.Account, call(first+83, cliCall{"ec2", "DescribeInstances", "ec2.describe-instances"}))
 	day := tm(t0).Add(-24 * time.Hour).Format("2006-01-02")
 	gets := 0
 	for t := first + 10*60; t < first+50*60; t += 5 + int64(r.IntN(10)) {
@@ -384,7 +384,7 @@ func (s *stager) leakedKey(t0 int64) Scenario {
 		{630, cliCall{"ec2", "DescribeInstances", ""}, newKey, "eu-west-1", nil, nil, false},
 	}
 	for _, st := range steps {
-		e := &ctEvent{t: t0 + st.at}
+		e := &ctEvent{t: t0 + st.at + int64(r.IntN(25))}
 		ro := strings.HasPrefix(st.call.name, "Get") || strings.HasPrefix(st.call.name, "List") || strings.HasPrefix(st.call.name, "Describe")
 		e.api(st.call.svc, st.call.name, st.region, ro)
 		if st.call.name == "DescribeInstances" {
@@ -436,7 +436,7 @@ func (s *stager) rootLogin(t0 int64) Scenario {
 	calls := []cliCall{{"iam", "GetAccountSummary", ""}, {"iam", "ListUsers", ""}, {"iam", "ListAccessKeys", ""},
 		{"ce", "GetCostAndUsage", ""}, {"ec2", "DescribeInstances", ""}, {"iam", "ListMFADevices", ""}}
 	for i, c := range calls {
-		e := &ctEvent{t: t0 + 40 + int64(i)*25}
+		e := &ctEvent{t: t0 + 40 + int64(i)*25 + int64(r.IntN(15))}
 		e.api(c.svc, c.name, "us-east-1", true)
 		fillRequest(e, c, prod.Root, r, nil)
 		e.ident = identRoot(prod, key, t0)

@@ -140,7 +140,7 @@ func (r *run) loggingDisabled(e *store.CTEvent) {
 	what := ""
 	switch e.EventName {
 	case "StopLogging":
-		what = "stopped logging"
+		what = "stopped"
 	case "DeleteTrail":
 		what = "deleted"
 	case "PutEventSelectors":
@@ -159,7 +159,7 @@ func (r *run) loggingDisabled(e *store.CTEvent) {
 		return
 	}
 	r.apiFinding(TypeCloudTrailDisabled, "cloudtrail-logging-disabled", e, e.Principal, trail,
-		"The CloudTrail trail "+trailName(trail)+" was "+what+".",
+		"CloudTrail trail "+trailName(trail)+" was "+what+".",
 		"{name} called "+e.EventName+" from "+e.SourceIP+": the trail "+trailName(trail)+" was "+what+", so API activity may go unrecorded.",
 		map[string]any{"trail": trail})
 }

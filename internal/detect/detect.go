@@ -248,6 +248,9 @@ type occurrence struct {
 	window      time.Time
 	n           int64
 	first, last time.Time
+	// unattributed marks a flow finding on an interface that no instance
+	// is known for.
+	unattributed bool
 }
 
 type run struct {
@@ -313,6 +316,9 @@ func (r *run) add(o occurrence) {
 		return
 	}
 	o.window = o.window.UTC().Truncate(time.Hour)
+	if d := o.f.Resource.InstanceDetails; d != nil && d.InstanceID == "" && o.f.Service.Action.NetworkConnectionAction != nil {
+		o.unattributed = true
+	}
 	o.f.finish(o.resource, o.counterpart)
 	r.occ = append(r.occ, o)
 }
@@ -328,10 +334,23 @@ func (r *run) store(ctx context.Context, sum *Summary) error {
 		window   time.Time
 		detector string
 	}
+	// A NAT gateway's interface carries its instances' traffic: where
+	// an instance is named for a finding's type, counterpart and hour,
+	// the same finding on an interface no instance is known for is the
+	// same traffic seen again, not another finding.
+	attributed := map[[3]string]bool{}
+	for i := range r.occ {
+		if o := &r.occ[i]; !o.unattributed {
+			attributed[[3]string{o.f.Type, o.counterpart, o.window.String()}] = true
+		}
+	}
 	merged := map[key]*occurrence{}
 	latest := map[string]*occurrence{}
 	for i := range r.occ {
 		o := &r.occ[i]
+		if o.unattributed && attributed[[3]string{o.f.Type, o.counterpart, o.window.String()}] {
+			continue
+		}
 		id := FindingID(o.f.Type, o.resource, o.counterpart)
 		o.f.ID = id
 		k := key{id, o.window, o.f.Gumshoe.Detector}

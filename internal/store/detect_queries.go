@@ -37,16 +37,25 @@ type FlowHit struct {
 	Outbound                           bool      // the instance opened the conversation
 }
 
-// flowCTE resolves each rollup row's instance (the row's own, else the one
-// the graph gives its interface) for the hours in the predicate.
+// flowCTE resolves each rollup row's instance for the hours in the
+// predicate: the row's own (flow log formats with instance-id), else the
+// one the graph gives its interface (GuardDuty instance details,
+// RunInstances responses), else the one instance whose DNS queries came
+// from the row's local address in the same account (default-format flow
+// logs name no instance, but Route 53 resolver query logs do).
 const flowCTE = `WITH ifmap AS (
 	SELECT substr(to_id, 11) AS iface, min(substr(from_id, 10)) AS inst
 	FROM graph_edges WHERE type = 'has_interface' GROUP BY 1
+), addrmap AS (
+	SELECT account_id AS acct, srcaddr AS addr, min(instance_id) AS inst
+	FROM dns_queries WHERE instance_id IS NOT NULL AND srcaddr IS NOT NULL AND account_id IS NOT NULL
+	GROUP BY 1, 2 HAVING count(DISTINCT instance_id) = 1
 ), fr AS (
-	SELECT r.*, coalesce(r.instance_id, m.inst) AS inst,
+	SELECT r.*, coalesce(r.instance_id, m.inst, a.inst) AS inst,
 		(r.direction = 'outbound' AND r.remote_port <= r.local_port) AS opened_out,
 		(r.direction = 'inbound' AND r.local_port < r.remote_port) AS opened_in
 	FROM flow_rollup_hourly r LEFT JOIN ifmap m ON m.iface = r.interface_id
+		LEFT JOIN addrmap a ON a.acct = r.account_id AND a.addr = r.local_addr
 	WHERE %s
 )
 `

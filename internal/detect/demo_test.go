@@ -1,0 +1,203 @@
+package detect_test
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/gumshoe-dev/gumshoe/internal/demo"
+	"github.com/gumshoe-dev/gumshoe/internal/detect"
+	"github.com/gumshoe-dev/gumshoe/internal/geoip"
+	"github.com/gumshoe-dev/gumshoe/internal/ingest"
+	"github.com/gumshoe-dev/gumshoe/internal/store"
+)
+
+// TestDemoScenarios generates the demo organisation, ingests it as real
+// logs are ingested, runs detection, and checks every finding against
+// truth.json: each attack scenario is found with each of its expected
+// finding types on its own entities, the benign scenario raises nothing,
+// and no finding falls outside the scenarios.
+func TestDemoScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and ingests ten days of logs")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := demo.Generate(ctx, dir, demo.Config{Days: 10, Seed: 1}); err != nil {
+		t.Fatalf("demo.Generate: %v", err)
+	}
+	truth, err := demo.ReadTruth(filepath.Join(dir, demo.TruthFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	geo, err := geoip.Open(geoip.Config{CityDB: filepath.Join(dir, demo.CityDB), ASNDB: filepath.Join(dir, demo.ASNDB)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer geo.Close()
+	st := openStore(t)
+	if _, err := ingest.Run(ctx, st, ingest.Config{Sources: []string{filepath.Join(dir, "AWSLogs")}, GeoIP: geo}); err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	sum, err := detect.Run(ctx, st, detect.Config{})
+	if err != nil {
+		t.Fatalf("detect.Run: %v", err)
+	}
+	if sum.New == 0 {
+		t.Fatal("no findings on the demo")
+	}
+	found := demoFindings(t, st)
+
+	matched := make([]bool, len(found))
+	for _, sc := range truth.Scenarios {
+		keys := map[string]bool{}
+		for _, e := range sc.Entities {
+			keys[e.Type+":"+e.Key] = true
+		}
+		from, to := sc.Start.Add(-time.Hour), sc.End.Add(time.Hour)
+		var types []string
+		for i, f := range found {
+			if f.last.Before(from) || f.first.After(to) || !f.involves(keys) {
+				continue
+			}
+			matched[i] = true
+			types = append(types, f.typ)
+			if sc.Benign {
+				t.Errorf("benign scenario %s: finding %s (%s) on %v", sc.ID, f.typ, f.title, f.entities)
+			}
+		}
+		for _, want := range sc.ExpectedFindings {
+			if !contains(types, want) {
+				t.Errorf("scenario %s: no %s finding (found %v)", sc.ID, want, types)
+			}
+		}
+		t.Logf("scenario %-34s expected %v found %v", sc.ID, sc.ExpectedFindings, dedupe(types))
+	}
+	for i, f := range found {
+		if !matched[i] {
+			t.Errorf("finding outside every scenario: %s %q on %v (%s .. %s)", f.typ, f.title, f.entities, f.first, f.last)
+		}
+	}
+
+	// A second run over the same data changes nothing.
+	again, err := detect.Run(ctx, st, detect.Config{})
+	if err != nil {
+		t.Fatalf("second detect.Run: %v", err)
+	}
+	if again.New != 0 || again.Updated != 0 {
+		t.Errorf("second run: %d new, %d updated; want none", again.New, again.Updated)
+	}
+}
+
+type demoFinding struct {
+	typ, title  string
+	first, last time.Time
+	entities    []string
+}
+
+func (f demoFinding) involves(keys map[string]bool) bool {
+	for _, e := range f.entities {
+		if keys[e] {
+			return true
+		}
+	}
+	return false
+}
+
+// demoFindings reads gumshoe's findings with the graph entities they name.
+func demoFindings(t *testing.T, st *store.Store) []demoFinding {
+	t.Helper()
+	res, err := st.Query(context.Background(), `SELECT type, title, first_seen, last_seen, instance_id, remote_ip, access_key_id, domain,
+		raw->>'$.resource.accessKeyDetails.principalId', raw->>'$.resource.accessKeyDetails.userType', raw->>'$.gumshoe.evidence.principal', account_id
+		FROM findings WHERE source = 'gumshoe' ORDER BY type, id`, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []demoFinding
+	for _, row := range res.Rows {
+		s := func(i int) string {
+			if v, ok := row[i].(string); ok {
+				return v
+			}
+			return ""
+		}
+		f := demoFinding{typ: s(0), title: s(1), first: row[2].(time.Time), last: row[3].(time.Time)}
+		add := func(typ, key string) {
+			if key != "" {
+				f.entities = append(f.entities, typ+":"+key)
+			}
+		}
+		add("instance", s(4))
+		add("ip", s(5))
+		add("access_key", s(6))
+		add("domain", s(7))
+		switch s(9) {
+		case "AssumedRole":
+			add("role_session", s(8))
+			add("iam_role", s(10))
+		case "IAMUser":
+			add("iam_user", s(10))
+		case "Root":
+			add("root", s(11))
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func dedupe(list []string) []string {
+	m := map[string]bool{}
+	for _, v := range list {
+		m[v] = true
+	}
+	var out []string
+	for v := range m {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func openStore(t testing.TB) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "d.duckdb"), store.Options{MemoryLimit: "512MB", Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func queryInt(t testing.TB, st *store.Store, q string) int64 {
+	t.Helper()
+	res, err := st.Query(context.Background(), q, 0)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	if len(res.Rows) != 1 {
+		t.Fatalf("%s: %d rows", q, len(res.Rows))
+	}
+	switch v := res.Rows[0][0].(type) {
+	case int64:
+		return v
+	case int32:
+		return int64(v)
+	case nil:
+		return 0
+	default:
+		t.Fatalf("%s: got %T", q, v)
+	}
+	return 0
+}
+

@@ -34,7 +34,7 @@ const (
 
 // The attackers and the hosts of the scenarios.
 const (
-	addrBruteForcer = addrTestNet3 | 77
+	addrBruteForcer = addrTestNet3 | 21
 	addrProber1     = addrTestNet3 | 140
 	addrExfil       = addrTestNet3 | 50
 	addrLeakedKey   = addrTestNet3 | 99
@@ -158,7 +158,8 @@ var geoBlocks = []geoBlock{
 	{"198.19.192.0/18", "SG", "Singapore", "Singapore", 1.35, 103.82, 64510, "Example Scanning Service (synthetic)", "AS", "Asia"},
 	{"198.51.100.0/25", "FR", "France", "Roubaix", 50.69, 3.17, 64511, "Example Dedicated Servers (synthetic)", "EU", "Europe"},
 	{"198.51.100.128/25", "DE", "Germany", "Falkenstein", 50.48, 12.37, 65536, "Example Root Servers (synthetic)", "EU", "Europe"},
-	{"203.0.113.0/26", "RO", "Romania", "Bucharest", 44.43, 26.10, 65537, "Example VPS Romania (synthetic)", "EU", "Europe"},
+	{"203.0.113.0/27", "NL", "Netherlands", "Amsterdam", 52.37, 4.90, 65541, "Example Cloud VPS (synthetic)", "EU", "Europe"},
+	{"203.0.113.32/27", "RO", "Romania", "Bucharest", 44.43, 26.10, 65537, "Example VPS Romania (synthetic)", "EU", "Europe"},
 	{"203.0.113.64/26", "BR", "Brazil", "Rio de Janeiro", -22.91, -43.17, 65538, "Example Mobile BR (synthetic)", "SA", "South America"},
 	{"203.0.113.128/26", "SG", "Singapore", "Singapore", 1.29, 103.85, 65539, "Example VPS Asia (synthetic)", "AS", "Asia"},
 	{"203.0.113.192/26", "VN", "Vietnam", "Hanoi", 21.03, 105.85, 65540, "Example Broadband VN (synthetic)", "AS", "Asia"},

@@ -188,9 +188,10 @@ func newEnvironment(seed int64, endpointFrom int64) *Environment {
 		return p
 	}
 	roles := map[string]*Principal{}
+	short := map[*Account]string{prod: "prod", dev: "dev", sec: "sec"}
 	for _, a := range []*Account{prod, dev, sec} {
 		for _, t := range []string{"web", "app", "db", "bastion", "batch"} {
-			roles[a.Name+"/"+t] = role(a, a.Name[:4]+"-"+t+"-instance-role")
+			roles[a.Name+"/"+t] = role(a, short[a]+"-"+t+"-instance-role")
 		}
 	}
 	e.DeployRole = role(prod, "prod-deploy")

@@ -47,7 +47,7 @@ const (
 // AWS addresses by region: EC2 (instances' public addresses and NAT
 // Elastic IPs), S3, and the regional API endpoints.
 type awsRanges struct {
-	ec2, nat, s3, api uint32 // bases of /16 (ec2, nat), /17 (s3), /20 (api)
+	ec2, nat, s3, api uint32 // bases of /16 (ec2, nat), /17 (s3), /21 (api)
 }
 
 var regionRanges = map[string]awsRanges{
@@ -73,7 +73,7 @@ func s3Addr(region string, r *rand.Rand) uint32 {
 
 // apiAddr is an address of a regional API endpoint (STS, SSM, KMS, …).
 func apiAddr(region string, r *rand.Rand) uint32 {
-	return regionRanges[region].api | uint32(r.IntN(16))<<8 | uint32(r.IntN(250)+2)
+	return regionRanges[region].api | uint32(r.IntN(8))<<8 | uint32(r.IntN(250)+2)
 }
 
 // client returns one of the web site's visitors: a skewed pick among
@@ -118,7 +118,7 @@ func awsService(a uint32) string {
 		switch {
 		case a&0xffff8000 == rr.s3:
 			return "S3"
-		case a&0xfffff000 == rr.api:
+		case a&0xfffff800 == rr.api:
 			return "AMAZON"
 		case a&0xffff0000 == rr.ec2, a&0xffff0000 == rr.nat:
 			return "EC2"

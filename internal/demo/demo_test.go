@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -486,5 +487,54 @@ func TestGeoIP(t *testing.T) {
 		if want := geoOf(a); want == nil || rec.Country.ISOCode != want.country {
 			t.Errorf("synthetic city database places %s in %q; want %v", ip, rec.Country.ISOCode, want)
 		}
+	}
+}
+
+// TestAddressPlan checks the organisation's AWS addresses against AWS's
+// published ranges, and the made-up internet against them too.
+func TestAddressPlan(t *testing.T) {
+	res, err := geoip.Open(geoip.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	check := func(what string, a uint32, wantService, wantRegion string) {
+		t.Helper()
+		svc, region, ok := res.AWS(netip.MustParseAddr(ipString(a)))
+		if wantService == "" {
+			if ok {
+				t.Errorf("%s %s is in AWS's ranges (%s %s)", what, ipString(a), svc, region)
+			}
+			return
+		}
+		if !ok || svc != wantService || region != wantRegion {
+			t.Errorf("%s %s: AWS range %q %q; want %s in %s", what, ipString(a), svc, region, wantService, wantRegion)
+		}
+		if got := awsService(a); got != wantService {
+			t.Errorf("awsService(%s) = %q; want %q (flow logs' pkt-*-aws-service)", ipString(a), got, wantService)
+		}
+	}
+	env := newEnvironment(1, 0)
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, in := range env.Instances {
+		if in.PublicIP != 0 {
+			check(in.Name, in.PublicIP, "EC2", in.VPC.Region)
+		}
+	}
+	for _, v := range env.VPCs {
+		if v.NAT != nil {
+			check(v.Name+" NAT gateway", v.NAT.PublicIP, "EC2", v.Region)
+		}
+	}
+	for _, region := range Regions {
+		for range 200 {
+			check("S3 in "+region, s3Addr(region, r), "S3", region)
+			check("API endpoint in "+region, apiAddr(region, r), "AMAZON", region)
+		}
+	}
+	for _, b := range geoBlocks {
+		p := netip.MustParsePrefix(b.prefix)
+		a := p.Addr().As4()
+		check(b.city, uint32(a[0])<<24|uint32(a[1])<<16|uint32(a[2])<<8|uint32(a[3])+1, "", "")
 	}
 }

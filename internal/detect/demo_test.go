@@ -200,4 +200,3 @@ func queryInt(t testing.TB, st *store.Store, q string) int64 {
 	}
 	return 0
 }
-

@@ -260,8 +260,8 @@ func (r *run) miningFlows(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	emit := func(h *store.FlowHit, why string) {
-		f := newFinding(TypeBitcoinTool, "crypto-mining", h.AccountID, "")
+	emit := func(h *store.FlowHit, detector, why string) {
+		f := newFinding(TypeBitcoinTool, detector, h.AccountID, "")
 		res, name := instance(f, h)
 		f.Service.ResourceRole = "ACTOR"
 		dir := "OUTBOUND"
@@ -276,10 +276,10 @@ func (r *run) miningFlows(ctx context.Context) error {
 		r.add(occurrence{f: f, resource: res, counterpart: h.RemoteAddr, window: h.Hour, n: h.Flows, first: h.First, last: h.Last})
 	}
 	for i := range byAddr {
-		emit(&byAddr[i], "an address a mining pool's domain resolved to")
+		emit(&byAddr[i], "crypto-mining-pool-address", "an address a mining pool's domain resolved to")
 	}
 	for i := range byPort {
-		emit(&byPort[i], "on a port mining pools use")
+		emit(&byPort[i], "crypto-mining-pool-port", "on a port mining pools use")
 	}
 	return nil
 }

@@ -68,6 +68,8 @@ DIR/` + demo.CityDB + ` --geoip-asn DIR/` + demo.ASNDB,
 			fmt.Fprintf(w, "  GuardDuty findings: %d\n", st.Findings)
 			fmt.Fprintf(w, "  all records: %s/s\n", humanCount(float64(records)/st.Seconds))
 			fmt.Fprintf(w, "ground truth: %s\n", filepath.Join(out, demo.TruthFile))
+			fmt.Fprintf(w, "ingest with: gumshoe ingest %s --geoip-city %s --geoip-asn %s\n",
+				filepath.Join(out, "AWSLogs"), filepath.Join(out, demo.CityDB), filepath.Join(out, demo.ASNDB))
 			return nil
 		},
 	}

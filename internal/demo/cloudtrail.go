@@ -798,7 +798,9 @@ func (c *ctGen) deploy(e *ctEvent) {
 	created := hour*3600 + 60
 	key := "ASIA" + keyChars(mix64(uint64(c.g.cfg.Seed)^0xde91, uint64(hour)), 16)
 	if e.t < created || r.IntN(8) == 0 {
-		e.t = min(e.t, created)
+		if created >= c.ws {
+			e.t = min(e.t, created)
+		}
 		e.api("sts", "AssumeRole", "us-east-1", true)
 		e.ident = identUser(ci, ci.AccessKey, 0)
 		e.srcIP = ipString(from)
@@ -873,7 +875,9 @@ func (c *ctGen) audit(e *ctEvent) {
 	key := "ASIA" + keyChars(mix64(uint64(c.g.cfg.Seed)^0xa0d1, uint64(day)<<8|uint64(len(c.cs.acct.Name))), 16)
 	from := whereFrom(sam, e.t, r)
 	if e.t < created || r.IntN(10) == 0 {
-		e.t = min(e.t, created)
+		if created >= c.ws {
+			e.t = min(e.t, created)
+		}
 		e.api("sts", "AssumeRole", "us-east-1", true)
 		e.ident = identUser(sam, sam.AccessKey, 0)
 		e.srcIP = ipString(from)

@@ -213,3 +213,23 @@ func jsonEqual(a, b []byte) bool {
 	var x, y any
 	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && cmp.Equal(x, y)
 }
+
+// FuzzCompact checks compact against encoding/json.Compact: the same
+// verdict on every input, and the same bytes for valid ones.
+func FuzzCompact(f *testing.F) {
+	for _, s := range []string{`{"a": 1}`, `{ "a" : [ 1 , 2.50e+3, "x\u00e9\n" ] , "a": null }`, `[`, `{"a":}`,
+		"{\"k\": \"\xff\"}", `"\ud800"`, `  true `, `{"eventID":"x","requestParameters":{"a":{"b":[{}]}}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		got, err := compact(nil, src)
+		var want bytes.Buffer
+		werr := json.Compact(&want, src)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("compact(%q): error %v; encoding/json says %v", src, err, werr)
+		}
+		if err == nil && !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("compact(%q) = %q; encoding/json gives %q", src, got, want.Bytes())
+		}
+	})
+}

@@ -121,7 +121,11 @@ GROUP BY entity_id`
 
 // graphFromSegment adds what the segment's CloudTrail events, findings and
 // DNS queries say to the graph tables, inside the commit's transaction.
-func graphFromSegment(ctx context.Context, tx *sql.Tx, minObject, maxObject int64, dnsFiles []string) error {
+func graphFromSegment(ctx context.Context, tx *sql.Tx, minObject, maxObject int64, ctFiles, dnsFiles []string) error {
+	ctSource := "(SELECT * FROM cloudtrail_events WHERE false)"
+	if len(ctFiles) > 0 {
+		ctSource = stagedSource(cloudtrailTable, ctFiles...)
+	}
 	stmts := []string{
 		// Only the columns the graph needs, and the few JSON members it
 		// reads extracted once, from the events that have them: copying
@@ -157,7 +161,7 @@ SELECT event_time, event_source, event_name, source_ip, user_agent, user_type, u
 	date_trunc('hour', event_time) AS hour,
 	is_ip_address(source_ip) AS ip_ok,
 	CASE WHEN error_code IS NULL THEN 0 ELSE 1 END AS failed
-FROM cloudtrail_events WHERE object_id BETWEEN %d AND %d`, minObject, maxObject),
+FROM %s`, ctSource),
 		// Entities seen in the events.
 		`INSERT INTO graph_entities
 SELECT entity_id, any_value(type), any_value(natural_key), any_value(display_name), any_value(account_id), min(t), max(t)

@@ -78,6 +78,9 @@ func (s *Store) ensureAnchors() error {
 	if err := writeAnchor[rollupRow](filepath.Join(s.lakeDir, rollupTable, anchorName)); err != nil {
 		return err
 	}
+	if err := writeAnchor[CloudTrailRow](filepath.Join(s.lakeDir, cloudtrailTable, anchorName)); err != nil {
+		return err
+	}
 	return writeAnchor[DNSRow](filepath.Join(s.lakeDir, dnsTable, anchorName))
 }
 

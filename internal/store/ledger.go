@@ -144,6 +144,13 @@ func (s *Store) Commit(ctx context.Context, seg Segment) error {
 	if err := insertObjects(ctx, tx, segID, now, seg.Objects); err != nil {
 		return err
 	}
+	for i := range seg.Files {
+		if f := &seg.Files[i]; f.Table == cloudtrailTable && f.Records > 0 {
+			if err := dropStoredEvents(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+	}
 	for _, f := range seg.Files {
 		if f.Records == 0 {
 			continue
@@ -175,19 +182,23 @@ func (s *Store) Commit(ctx context.Context, seg Segment) error {
 		for _, o := range seg.Objects {
 			minID, maxID = min(minID, o.ID), max(maxID, o.ID)
 		}
-		var dnsFiles []string
+		var dnsFiles, ctFiles []string
 		graphWanted := false
 		for _, f := range seg.Files {
-			switch f.Table {
-			case dnsTable:
+			switch {
+			case f.Records == 0:
+			case f.Table == dnsTable:
 				dnsFiles = append(dnsFiles, f.Staged)
 				graphWanted = true
-			case cloudtrailTable, findingsTable:
+			case f.Table == cloudtrailTable:
+				ctFiles = append(ctFiles, f.Staged)
+				graphWanted = true
+			case f.Table == findingsTable:
 				graphWanted = true
 			}
 		}
 		if graphWanted {
-			if err := graphFromSegment(ctx, tx, minID, maxID, dnsFiles); err != nil {
+			if err := graphFromSegment(ctx, tx, minID, maxID, ctFiles, dnsFiles); err != nil {
 				return err
 			}
 		}

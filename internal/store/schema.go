@@ -132,6 +132,15 @@ CREATE TABLE ip_info (
 	aws_region   VARCHAR
 );
 `,
+	// 5: CloudTrail events move to the lake (the view of the same name
+	// replaces the table). {{lake}} is the lake folder, {{db}} the
+	// database's catalog: the temporary view of the same name hides the
+	// table from unqualified and schema-qualified names.
+	`
+COPY (SELECT * REPLACE (resources::VARCHAR AS resources, raw::VARCHAR AS raw) FROM {{db}}.main.cloudtrail_events)
+TO '{{lake}}/cloudtrail_events/migration-5.parquet' (FORMAT parquet, COMPRESSION zstd);
+DROP TABLE {{db}}.main.cloudtrail_events;
+`,
 }
 
 // migrate brings the schema up to date.
@@ -147,12 +156,17 @@ func (s *Store) migrate(ctx context.Context) error {
 	if current > len(migrations) {
 		return fmt.Errorf("database schema version %d is newer than this gumshoe (%d): upgrade gumshoe", current, len(migrations))
 	}
+	var catalog string
+	if err := s.db.QueryRowContext(ctx, `SELECT current_database()`).Scan(&catalog); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	for v := current + 1; v <= len(migrations); v++ {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migrate to %d: %w", v, err)
 		}
-		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+		q := strings.NewReplacer("{{lake}}", sqlQuote(s.lakeDir), "{{db}}", `"`+strings.ReplaceAll(catalog, `"`, `""`)+`"`).Replace(migrations[v-1])
+		if _, err := tx.ExecContext(ctx, q); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate to %d: %w", v, err)
 		}
@@ -234,7 +248,8 @@ func tableColumns(table string) []lakeColumn {
 		name, _, _ := strings.Cut(tag, ",")
 		isText := f.Type.Kind() == reflect.String || (f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Uint8)
 		out = append(out, lakeColumn{name: name, text: isText,
-			json: table == dnsTable && (name == "answers" || name == "raw")})
+			json: (table == dnsTable && (name == "answers" || name == "raw")) ||
+				(table == cloudtrailTable && (name == "resources" || name == "raw"))})
 	}
 	return out
 }

@@ -101,7 +101,7 @@ func (s *Store) putRollup(rb *rollupBuilder) {
 }
 
 // lakeTables are the tables kept as Parquet in the lake.
-var lakeTables = []string{flowTable, rollupTable, dnsTable}
+var lakeTables = []string{flowTable, rollupTable, dnsTable, cloudtrailTable}
 
 // ErrLocked is returned when another process holds the database.
 var ErrLocked = errors.New("database is in use by another process")

@@ -412,3 +412,50 @@ func TestEmptyStringIsNull(t *testing.T) {
 		t.Errorf("count(interface_id), empty = %v; want %d, 0", got, want)
 	}
 }
+
+// TestCloudTrailMigratesToLake opens a database made before CloudTrail
+// events moved to the lake (schema version 4, events in a table) and checks
+// that migration 5 keeps every event, readable through the view.
+func TestCloudTrailMigratesToLake(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.duckdb")
+	st, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Back to version 4: the table as migration 2 made it, with an event.
+	var catalog string
+	if err := st.db.QueryRow(`SELECT current_database()`).Scan(&catalog); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE "` + catalog + `".main.cloudtrail_events (event_id VARCHAR NOT NULL, event_time TIMESTAMP NOT NULL,
+			event_name VARCHAR, user_agent VARCHAR, read_only BOOLEAN, resources JSON, raw JSON NOT NULL,
+			object_id BIGINT NOT NULL, object_record INTEGER NOT NULL)`,
+		`INSERT INTO "` + catalog + `".main.cloudtrail_events VALUES ('old-1', TIMESTAMP '2024-05-01 10:00:00', 'ListBuckets',
+			'aws-cli/2', true, '[{"ARN":"arn:aws:s3:::b"}]', '{"eventID":"old-1"}', 7, 1)`,
+		`DELETE FROM schema_migrations WHERE version = 5`,
+	} {
+		if _, err := st.db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	st.Close()
+	if err := os.Remove(filepath.Join(LakeDir(path), cloudtrailTable, "migration-5.parquet")); err != nil {
+		t.Fatal(err)
+	}
+	st, err = Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer st.Close()
+	row := queryOne(t, st, `SELECT event_id, event_name, read_only, json_extract_string(resources, '$[0].ARN'), raw->>'eventID', object_id, count(*) OVER () FROM cloudtrail_events`)
+	want := []any{"old-1", "ListBuckets", true, "arn:aws:s3:::b", "old-1", int64(7), int64(1)}
+	for i := range want {
+		if row[i] != want[i] {
+			t.Errorf("column %d = %#v; want %#v", i, row[i], want[i])
+		}
+	}
+	if got := queryOne(t, st, `SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cloudtrail_events'`); got[0] != int64(0) {
+		t.Errorf("the old table is still there")
+	}
+}

@@ -149,9 +149,10 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (*Summary, error) {
 		cfg.SegmentRecords = 4 << 20
 	}
 	if cfg.SegmentRollupKeys <= 0 {
-		// 150k keys (about 25 MiB a worker) measured as fast as 500k and
-		// keeps peak memory near 450 MiB.
-		cfg.SegmentRollupKeys = 150_000
+		// About 200 bytes a key (aggregate and hash slots): 300k keys is
+		// 60 MiB a worker. Fewer, larger segments mean fewer commits and
+		// fewer rows for conversations that span objects.
+		cfg.SegmentRollupKeys = 300_000
 	}
 	if cfg.GeoIP == nil {
 		res, err := geoip.Open(geoip.Config{})

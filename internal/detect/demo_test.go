@@ -81,6 +81,43 @@ func TestDemoScenarios(t *testing.T) {
 		}
 	}
 
+	// Finding groups: no group mixes scenarios, every attack scenario
+	// with findings is in a group, and the benign one in none.
+	scenarioOf := map[string]string{} // finding ID → scenario
+	for _, sc := range truth.Scenarios {
+		keys := map[string]bool{}
+		for _, e := range sc.Entities {
+			keys[e.Type+":"+e.Key] = true
+		}
+		from, to := sc.Start.Add(-time.Hour), sc.End.Add(time.Hour)
+		for _, f := range allFindings(t, st) {
+			if !f.last.Before(from) && !f.first.After(to) && f.involves(keys) {
+				scenarioOf[f.id] = sc.ID
+			}
+		}
+	}
+	gs, err := st.FindingGroups(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grouped := map[string]bool{}
+	for _, g := range gs {
+		ids := map[string]bool{}
+		for _, m := range g.Members {
+			ids[scenarioOf[m]] = true
+			grouped[scenarioOf[m]] = true
+		}
+		if len(ids) != 1 {
+			t.Errorf("group %s (%s) mixes scenarios %v", g.ID, g.Title, ids)
+		}
+		t.Logf("group %s %-8s %-55s tactics %s members %d (%v)", g.ID, g.SeverityLabel, g.Title, g.Tactics, len(g.Members), dedupe(keysOf(ids)))
+	}
+	for _, sc := range truth.Scenarios {
+		if grouped[sc.ID] == sc.Benign {
+			t.Errorf("scenario %s (benign %v): grouped %v", sc.ID, sc.Benign, grouped[sc.ID])
+		}
+	}
+
 	// A second run over the same data changes nothing.
 	again, err := detect.Run(ctx, st, detect.Config{})
 	if err != nil {
@@ -92,7 +129,8 @@ func TestDemoScenarios(t *testing.T) {
 }
 
 type demoFinding struct {
-	typ, title  string
+	id, typ     string
+	title       string
 	first, last time.Time
 	entities    []string
 }
@@ -108,10 +146,18 @@ func (f demoFinding) involves(keys map[string]bool) bool {
 
 // demoFindings reads gumshoe's findings with the graph entities they name.
 func demoFindings(t *testing.T, st *store.Store) []demoFinding {
+	return readFindings(t, st, "source = 'gumshoe'")
+}
+
+// allFindings reads every finding (GuardDuty's too).
+func allFindings(t *testing.T, st *store.Store) []demoFinding { return readFindings(t, st, "true") }
+
+func readFindings(t *testing.T, st *store.Store, where string) []demoFinding {
 	t.Helper()
 	res, err := st.Query(context.Background(), `SELECT type, title, first_seen, last_seen, instance_id, remote_ip, access_key_id, domain,
-		raw->>'$.resource.accessKeyDetails.principalId', raw->>'$.resource.accessKeyDetails.userType', raw->>'$.gumshoe.evidence.principal', account_id
-		FROM findings WHERE source = 'gumshoe' ORDER BY type, id`, 0)
+		coalesce(raw->>'$.resource.accessKeyDetails.principalId', raw->>'$.Resource.AccessKeyDetails.PrincipalId'),
+		coalesce(raw->>'$.resource.accessKeyDetails.userType', raw->>'$.Resource.AccessKeyDetails.UserType'), raw->>'$.gumshoe.evidence.principal', account_id, id
+		FROM findings WHERE `+where+` ORDER BY type, id`, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +169,7 @@ func demoFindings(t *testing.T, st *store.Store) []demoFinding {
 			}
 			return ""
 		}
-		f := demoFinding{typ: s(0), title: s(1), first: row[2].(time.Time), last: row[3].(time.Time)}
+		f := demoFinding{id: s(12), typ: s(0), title: s(1), first: row[2].(time.Time), last: row[3].(time.Time)}
 		add := func(typ, key string) {
 			if key != "" {
 				f.entities = append(f.entities, typ+":"+key)
@@ -143,6 +189,14 @@ func demoFindings(t *testing.T, st *store.Store) []demoFinding {
 			add("root", s(11))
 		}
 		out = append(out, f)
+	}
+	return out
+}
+
+func keysOf(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
 	}
 	return out
 }

@@ -108,6 +108,9 @@ type Config struct {
 	DiscoveryMinAPIs   int
 	PersistenceMinAPIs int
 
+	// Groups configures the finding groups made after detection.
+	Groups GroupConfig
+
 	// GeoIP answers "is this address in AWS?" where ip_info does not;
 	// nil uses the AWS ranges embedded in the binary.
 	GeoIP *geoip.Resolver
@@ -225,6 +228,7 @@ type Summary struct {
 	Updated  int              `json:"updated"`
 	ByType   map[string]int   `json:"by_type"`
 	Findings []FindingSummary `json:"findings"`
+	Groups   GroupSummary     `json:"groups"`
 	Seconds  float64          `json:"duration_seconds"`
 }
 
@@ -294,6 +298,13 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (Summary, error) {
 		return sum, err
 	}
 	if err := st.DetectEnd(ctx, stateName, sc); err != nil {
+		return sum, err
+	}
+	gcfg := cfg.Groups
+	if gcfg.Now == nil {
+		gcfg.Now = cfg.Now
+	}
+	if sum.Groups, err = Group(ctx, st, gcfg); err != nil {
 		return sum, err
 	}
 	sum.Seconds = time.Since(start).Seconds()

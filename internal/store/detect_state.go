@@ -36,6 +36,27 @@ CREATE TABLE IF NOT EXISTS detect_hits (
 	first_seen   TIMESTAMP NOT NULL,
 	last_seen    TIMESTAMP NOT NULL,
 	PRIMARY KEY (finding_id, window_start)
+);
+CREATE TABLE IF NOT EXISTS finding_groups (
+	group_id       VARCHAR PRIMARY KEY,
+	status         VARCHAR NOT NULL,
+	parents        JSON NOT NULL,
+	title          VARCHAR NOT NULL,
+	severity       DOUBLE NOT NULL,
+	severity_label VARCHAR NOT NULL,
+	tactics        JSON NOT NULL,
+	entities       JSON NOT NULL,
+	accounts       JSON NOT NULL,
+	finding_counts JSON NOT NULL,
+	first_seen     TIMESTAMP,
+	last_seen      TIMESTAMP,
+	created_at     TIMESTAMP NOT NULL,
+	updated_at     TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS finding_group_members (
+	group_id   VARCHAR NOT NULL,
+	finding_id VARCHAR NOT NULL,
+	PRIMARY KEY (group_id, finding_id)
 );`
 
 // TimeRange is a half-open range of time [Start, End).

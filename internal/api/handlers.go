@@ -86,13 +86,13 @@ func (s *Server) apiRoutes() []route {
 	}
 }
 
-// entity loads the {id} entity.
+// entity resolves the {id} entity (type and key: see engine.EntityRef).
 func (s *Server) entity(r *http.Request) (*store.Entity, error) {
 	id := r.PathValue("id")
 	if id == "" || len(id) > 4096 {
 		return nil, badRequest("entity id missing or too long")
 	}
-	return s.eng.Entity(r.Context(), id)
+	return s.eng.EntityRef(r.Context(), id)
 }
 
 // scope reads start/end, else the finding's window, else the entity's
@@ -158,6 +158,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) details(w http.ResponseWriter, r *http.Request) error {
 	ent, sc, err := s.entityAndScope(r)
 	if err != nil {
+		return err
+	}
+	if ent, err = s.eng.Entity(r.Context(), ent.ID); err != nil {
 		return err
 	}
 	d, err := s.eng.Details(r.Context(), ent, sc)

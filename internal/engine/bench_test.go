@@ -67,12 +67,17 @@ func latencies(b *testing.B, op func() error) {
 
 func BenchmarkProfileFlowDetails24h(b *testing.B) {
 	e, st := benchEngine(b)
-	row := benchOne(b, st, `SELECT interface_id, max(hour) FROM flow_rollup_hourly GROUP BY interface_id ORDER BY sum(flows) DESC LIMIT 1`)
-	ent := &store.Entity{ID: "interface:" + row[0].(string), Type: "interface", NaturalKey: row[0].(string)}
+	row := benchOne(b, st, `SELECT instance_id, max(hour) FROM flow_rollup_hourly WHERE instance_id IS NOT NULL GROUP BY instance_id ORDER BY sum(flows) DESC LIMIT 1`)
+	id := "instance:" + row[0].(string)
 	end := row[1].(time.Time).Add(time.Hour)
 	sc, _ := NewScope(end.Add(-24*time.Hour), end)
 	var rows int
 	latencies(b, func() error {
+		// As the API does it: resolve the entity, then the panel.
+		ent, err := e.EntityRef(context.Background(), id)
+		if err != nil {
+			return err
+		}
 		d, err := e.FlowDetails(context.Background(), ent, FlowQuery{Scope: sc, Limit: 100})
 		if err == nil {
 			rows = d.Totals.Rows
@@ -90,6 +95,9 @@ func BenchmarkProfileBaselinePanels(b *testing.B) {
 	sc, _ := NewScope(end.Add(-24*time.Hour), end)
 	ctx := context.Background()
 	latencies(b, func() error {
+		if _, err := e.EntityRef(ctx, ent.ID); err != nil {
+			return err
+		}
 		if _, err := e.APICalls(ctx, ent, sc); err != nil {
 			return err
 		}

@@ -93,9 +93,16 @@ func Panels(entityType string) []string {
 
 func flowEntity(t string) bool { return t == "instance" || t == "interface" || t == "ip" }
 
-// Entity returns an entity by ID.
+// Entity returns an entity by ID, with its first and last seen.
 func (e *Engine) Entity(ctx context.Context, id string) (*store.Entity, error) {
 	return e.st.EntityByID(ctx, id)
+}
+
+// EntityRef returns an entity's type and key, having checked that it
+// exists, without summing its first and last seen over all its rows: what
+// the panels other than details need.
+func (e *Engine) EntityRef(ctx context.Context, id string) (*store.Entity, error) {
+	return e.st.EntityRef(ctx, id)
 }
 
 // need checks that an entity has a panel.

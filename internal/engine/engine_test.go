@@ -464,6 +464,14 @@ func TestTargetedLookupsMatchViews(t *testing.T) {
 		t.Fatalf("fixture has %d entities; want at least 15", len(res.Rows))
 	}
 	start, end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
+	for _, id := range []string{"ip:192.0.2.1", "instance:i-ffffffffffffffff0", "interface:eni-1", "user_agent:nobody", "bucket:none", "nonsense", "ip:"} {
+		if _, err := fixtureStore.EntityRef(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("EntityRef(%q) err = %v; want ErrNotFound", id, err)
+		}
+		if _, err := fixtureStore.EntityByID(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("EntityByID(%q) err = %v; want ErrNotFound", id, err)
+		}
+	}
 	for _, row := range res.Rows {
 		id := row[0].(string)
 		ent, err := fixtureStore.EntityByID(ctx, id)
@@ -489,6 +497,10 @@ func TestTargetedLookupsMatchViews(t *testing.T) {
 		}
 		if ent.DisplayName != row[1] || ent.AccountID != row[2] || !ent.FirstSeen.Equal(row[3].(time.Time)) || !ent.LastSeen.Equal(row[4].(time.Time)) || attrs != string(wb) {
 			t.Errorf("EntityByID(%q) = %+v; the entities view has %v", id, ent, row)
+		}
+		ref, err := fixtureStore.EntityRef(ctx, id)
+		if err != nil || ref.Type != ent.Type || ref.NaturalKey != ent.NaturalKey {
+			t.Errorf("EntityRef(%q) = %+v, %v; want type %s, key %s", id, ref, err, ent.Type, ent.NaturalKey)
 		}
 		got, err := fixtureStore.Neighbours(ctx, id, start, end, 1000)
 		if err != nil {

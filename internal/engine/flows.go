@@ -30,14 +30,16 @@ type flowView struct {
 	rowKey string
 }
 
-func (e *Engine) flowView(ctx context.Context, ent *store.Entity) (flowView, error) {
+// flowView says how an entity's flows in window w are read: an address
+// that is an interface's own in w is read from that interface's side.
+func (e *Engine) flowView(ctx context.Context, ent *store.Entity, w Window) (flowView, error) {
 	switch ent.Type {
 	case "instance":
 		return flowView{store.FlowInstance, ent.NaturalKey, KeyRemoteIP}, nil
 	case "interface":
 		return flowView{store.FlowInterface, ent.NaturalKey, KeyRemoteIP}, nil
 	case "ip":
-		local, err := e.st.AddressIsLocal(ctx, ent.NaturalKey)
+		local, err := e.st.AddressIsLocal(ctx, ent.NaturalKey, w.Start, w.End)
 		if err != nil {
 			return flowView{}, err
 		}
@@ -103,11 +105,11 @@ func (e *Engine) FlowVolume(ctx context.Context, ent *store.Entity, sc Scope) (*
 	if err := need(ent, PanelFlowVolume); err != nil {
 		return nil, err
 	}
-	v, err := e.flowView(ctx, ent)
+	w := flowWindow(sc)
+	v, err := e.flowView(ctx, ent, w)
 	if err != nil {
 		return nil, err
 	}
-	w := flowWindow(sc)
 	got, err := e.st.FlowSeries(ctx, v.side, v.key, nil, w.Start, w.End, w.bucket())
 	if err != nil {
 		return nil, err
@@ -187,7 +189,8 @@ func (e *Engine) FlowDetails(ctx context.Context, ent *store.Entity, q FlowQuery
 	if err := need(ent, PanelFlows); err != nil {
 		return nil, err
 	}
-	v, err := e.flowView(ctx, ent)
+	w := flowWindow(q.Scope)
+	v, err := e.flowView(ctx, ent, w)
 	if err != nil {
 		return nil, err
 	}
@@ -201,8 +204,7 @@ func (e *Engine) FlowDetails(ctx context.Context, ent *store.Entity, q FlowQuery
 		}
 		finding.Raw = nil
 	}
-	w := flowWindow(q.Scope)
-	aggs, err := e.st.FlowAggregates(ctx, v.side, v.key, w.Start, w.End)
+	aggs, err := e.st.FlowAggregates(ctx, v.side, v.key, v.rowKey == KeyInstance, w.Start, w.End)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +252,7 @@ func foldRows(aggs []store.FlowAggregate, rowKey string) []FlowRow {
 	for _, a := range aggs {
 		r := FlowRow{LocalPort: a.LocalPort, RemotePort: a.RemotePort, Protocol: a.Protocol, Direction: a.Direction}
 		if rowKey == KeyInstance {
-			r.Instance = cmp.Or(a.InstanceID, a.InterfaceID)
+			r.Instance = a.InstanceID
 		} else {
 			r.RemoteIP = a.RemoteAddr
 		}
@@ -400,7 +402,8 @@ func compareBy(col string, a, b *FlowRow) int {
 // sortRows orders rows by col (ties by row ID, so that pages are stable);
 // with no column, finding rows first, then by bytes in, descending.
 func sortRows(rows []FlowRow, col string, desc bool) {
-	slices.SortStableFunc(rows, func(a, b FlowRow) int {
+	// Ties end on the row ID, unique: no need for a stable sort.
+	slices.SortFunc(rows, func(a, b FlowRow) int {
 		var c int
 		if col == "" {
 			c = -cmp.Or(compareBy("finding", &a, &b), compareBy("bytes_in", &a, &b))
@@ -541,7 +544,8 @@ func (e *Engine) Series(ctx context.Context, ent *store.Entity, sc Scope, rowIDs
 	if len(rowIDs) > MaxSeriesRows {
 		return nil, invalid("at most %d rows per series request", MaxSeriesRows)
 	}
-	v, err := e.flowView(ctx, ent)
+	w := flowWindow(sc)
+	v, err := e.flowView(ctx, ent, w)
 	if err != nil {
 		return nil, err
 	}
@@ -551,7 +555,6 @@ func (e *Engine) Series(ctx context.Context, ent *store.Entity, sc Scope, rowIDs
 			return nil, err
 		}
 	}
-	w := flowWindow(sc)
 	got, err := e.st.FlowSeries(ctx, v.side, v.key, nil, w.Start, w.End, w.bucket())
 	if err != nil {
 		return nil, err
@@ -605,11 +608,11 @@ func (e *Engine) Records(ctx context.Context, ent *store.Entity, q RecordsQuery)
 	if err := need(ent, PanelFlows); err != nil {
 		return nil, err
 	}
-	v, err := e.flowView(ctx, ent)
+	w := flowWindow(q.Scope)
+	v, err := e.flowView(ctx, ent, w)
 	if err != nil {
 		return nil, err
 	}
-	w := flowWindow(q.Scope)
 	start, end := w.Start, w.End
 	if q.Bucket != nil {
 		b := q.Bucket.UTC()

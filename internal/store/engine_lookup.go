@@ -124,6 +124,62 @@ func (s *Store) EntityByID(ctx context.Context, id string) (*Entity, error) {
 	return &e, nil
 }
 
+// entityTypes maps the prefix of an entity ID to its type, where they
+// differ.
+var entityTypes = map[string]string{"bucket": "s3_bucket"}
+
+// entityExists tells, per flow entity type, whether the rollup has the key
+// ($1): EXISTS stops at the first row, where a full entity row would read
+// every one.
+var entityExists = map[string]string{
+	"instance":  `SELECT EXISTS (SELECT 1 FROM flow_rollup_hourly WHERE instance_id = $1)`,
+	"interface": `SELECT EXISTS (SELECT 1 FROM flow_rollup_hourly WHERE interface_id = $1)`,
+	"ip": `SELECT EXISTS (SELECT 1 FROM flow_rollup_hourly WHERE remote_addr = $1)
+		OR EXISTS (SELECT 1 FROM flow_rollup_hourly WHERE local_addr = $1)`,
+}
+
+// EntityRef returns an entity's ID, type and key (and display name and
+// account when the graph tables have them), checking that it exists,
+// without its first and last seen, which take a scan of its rows to sum:
+// enough for the panels, which read the entity's rows themselves.
+func (s *Store) EntityRef(ctx context.Context, id string) (*Entity, error) {
+	e := &Entity{ID: id}
+	var name, account sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT type, natural_key, any_value(display_name), any_value(account_id) FILTER (WHERE account_id IS NOT NULL)
+FROM graph_entities WHERE entity_id = $1 GROUP BY type, natural_key LIMIT 1`, id).Scan(&e.Type, &e.NaturalKey, &name, &account)
+	switch {
+	case err == nil:
+		e.DisplayName, e.AccountID = cmpOr(name.String, e.NaturalKey), account.String
+		return e, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("entity: %w", err)
+	}
+	prefix, key, _ := strings.Cut(id, ":")
+	q, ok := entityExists[prefix]
+	if !ok || key == "" {
+		return nil, fmt.Errorf("entity %q: %w", id, ErrNotFound)
+	}
+	var found bool
+	if err := s.db.QueryRowContext(ctx, q, key).Scan(&found); err != nil {
+		return nil, fmt.Errorf("entity: %w", err)
+	}
+	if !found {
+		return nil, fmt.Errorf("entity %q: %w", id, ErrNotFound)
+	}
+	e.Type, e.NaturalKey, e.DisplayName = prefix, key, key
+	if t, ok := entityTypes[prefix]; ok {
+		e.Type = t
+	}
+	return e, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
 // Neighbour is an entity related to another in a time range.
 type Neighbour struct {
 	Relationship string `json:"relationship"`

@@ -57,10 +57,13 @@ var rawEntityFilter = map[FlowSide]string{
 }
 
 // AddressIsLocal reports whether addr is the own address of some interface
-// in the rollup (then its flows are read from that interface's side).
-func (s *Store) AddressIsLocal(ctx context.Context, addr string) (bool, error) {
+// in the rollup hours [start, end) (then its flows are read from that
+// interface's side). Bounding the hours lets the store skip the row groups
+// outside them.
+func (s *Store) AddressIsLocal(ctx context.Context, addr string, start, end time.Time) (bool, error) {
 	var ok bool
-	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM flow_rollup_hourly WHERE local_addr = $1)`, addr).Scan(&ok)
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM flow_rollup_hourly
+	WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP AND local_addr = $1)`, addr, ts(start), ts(end)).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("address side: %w", err)
 	}
@@ -68,11 +71,9 @@ func (s *Store) AddressIsLocal(ctx context.Context, addr string) (bool, error) {
 }
 
 // FlowAggregate is the sum of an entity's rollup rows over a time range,
-// by the flow key of Detective's flow details (plus the interface and
-// instance, which the engine folds as the profile needs).
+// by the flow key of Detective's flow details.
 type FlowAggregate struct {
-	InstanceID, InterfaceID string
-	LocalAddr, RemoteAddr   string
+	InstanceID, RemoteAddr  string
 	LocalPort, RemotePort   *int64
 	Protocol                *int64
 	Direction               string
@@ -83,26 +84,36 @@ type FlowAggregate struct {
 	FirstSeen, LastSeen     time.Time
 }
 
-const flowAggregateSQL = `SELECT
-	coalesce(instance_id, (SELECT min(substr(from_id, 10)) FROM graph_edges g
-		WHERE g.to_id = 'interface:' || r.interface_id AND g.type = 'has_interface')) AS instance_id,
-	interface_id, local_addr, remote_addr, local_port, remote_port, protocol, direction,
+// flowAggregateSQL sums rollup rows by flow-details key: %[1]s is the
+// entity filter, %[2]s the row's first key column (the remote address, or
+// the instance: the rollup's, else the one the graph gives the interface,
+// else the interface).
+const flowAggregateSQL = `SELECT %[2]s AS k, local_port, remote_port, protocol, direction,
 	sum(bytes_in)::BIGINT, sum(bytes_out)::BIGINT, sum(packets_in)::BIGINT, sum(packets_out)::BIGINT, sum(flows)::BIGINT,
 	coalesce(sum(flows) FILTER (WHERE action = 'ACCEPT'), 0)::BIGINT,
 	coalesce(sum(flows) FILTER (WHERE action = 'REJECT'), 0)::BIGINT,
 	min(first_seen), max(last_seen)
 FROM flow_rollup_hourly r
-WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP AND %s
+WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP AND %[1]s
 GROUP BY ALL`
 
+const instanceKey = `coalesce(instance_id, (SELECT min(substr(from_id, 10)) FROM graph_edges g
+		WHERE g.to_id = 'interface:' || r.interface_id AND g.type = 'has_interface'), interface_id)`
+
 // FlowAggregates sums side's rollup rows for key over the hours in [start,
-// end) (start and end should be whole hours: the rollup has no finer grain).
-func (s *Store) FlowAggregates(ctx context.Context, side FlowSide, key string, start, end time.Time) ([]FlowAggregate, error) {
+// end) (start and end should be whole hours: the rollup has no finer
+// grain), by remote address or, with byInstance, by instance; the key is
+// in RemoteAddr or InstanceID.
+func (s *Store) FlowAggregates(ctx context.Context, side FlowSide, key string, byInstance bool, start, end time.Time) ([]FlowAggregate, error) {
 	filter, ok := rollupEntityFilter[side]
 	if !ok {
 		return nil, fmt.Errorf("flow aggregates: %w %q", ErrUnknownKind, side)
 	}
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(flowAggregateSQL, filter), key, ts(start), ts(end))
+	first := "remote_addr"
+	if byInstance {
+		first = instanceKey
+	}
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(flowAggregateSQL, filter, first), key, ts(start), ts(end))
 	if err != nil {
 		return nil, fmt.Errorf("flow aggregates: %w", err)
 	}
@@ -110,14 +121,18 @@ func (s *Store) FlowAggregates(ctx context.Context, side FlowSide, key string, s
 	var out []FlowAggregate
 	for rows.Next() {
 		var a FlowAggregate
-		var inst, iface, laddr, raddr sql.NullString
+		var k sql.NullString
 		var lport, rport, proto sql.NullInt64
-		if err := rows.Scan(&inst, &iface, &laddr, &raddr, &lport, &rport, &proto, &a.Direction,
+		if err := rows.Scan(&k, &lport, &rport, &proto, &a.Direction,
 			&a.BytesIn, &a.BytesOut, &a.PacketsIn, &a.PacketsOut, &a.Flows, &a.Accepted, &a.Rejected,
 			&a.FirstSeen, &a.LastSeen); err != nil {
 			return nil, fmt.Errorf("flow aggregates: %w", err)
 		}
-		a.InstanceID, a.InterfaceID, a.LocalAddr, a.RemoteAddr = inst.String, iface.String, laddr.String, raddr.String
+		if byInstance {
+			a.InstanceID = k.String
+		} else {
+			a.RemoteAddr = k.String
+		}
 		a.LocalPort, a.RemotePort, a.Protocol = nullInt(lport), nullInt(rport), nullInt(proto)
 		out = append(out, a)
 	}

@@ -73,15 +73,15 @@ func (s *Store) AddressIsLocal(ctx context.Context, addr string, start, end time
 // FlowAggregate is the sum of an entity's rollup rows over a time range,
 // by the flow key of Detective's flow details.
 type FlowAggregate struct {
-	InstanceID, RemoteAddr  string
-	LocalPort, RemotePort   *int64
-	Protocol                *int64
-	Direction               string
-	BytesIn, BytesOut       int64
-	PacketsIn, PacketsOut   int64
-	Flows                   int64
-	Accepted, Rejected      int64 // flows
-	FirstSeen, LastSeen     time.Time
+	InstanceID, RemoteAddr string
+	LocalPort, RemotePort  *int64
+	Protocol               *int64
+	Direction              string
+	BytesIn, BytesOut      int64
+	PacketsIn, PacketsOut  int64
+	Flows                  int64
+	Accepted, Rejected     int64 // flows
+	FirstSeen, LastSeen    time.Time
 }
 
 // flowAggregateSQL sums rollup rows by flow-details key: %[1]s is the

@@ -27,7 +27,8 @@ func newDetectCommand(g *globalOptions) *cobra.Command {
 crypto mining, DNS exfiltration, stolen instance credentials, CloudTrail
 tampering, root and pentest-distribution use, anomalous API calls, threat
 lists) over what was ingested since the last run, and record what they find
-in the findings table as GuardDuty-shaped findings with source "gumshoe".
+in the findings table as GuardDuty-shaped findings with source "gumshoe",
+then tie related findings (any source) into finding groups.
 Running it again with nothing new changes nothing; a finding seen again keeps
 its ID and grows its count. docs/detections.md lists the detectors and their
 thresholds.
@@ -68,8 +69,9 @@ list of IP addresses, IPv4 CIDR networks and domains, one a line.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(sum)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "evaluated %d flow, %d CloudTrail and %d DNS hours: %d new findings, %d updated\n",
-				sum.FlowHours, sum.CloudTrailHours, sum.DNSHours, sum.New, sum.Updated)
+			fmt.Fprintf(cmd.ErrOrStderr(), "evaluated %d flow, %d CloudTrail and %d DNS hours: %d new findings, %d updated; %d active finding groups (%d new, %d updated, %d made inactive)\n",
+				sum.FlowHours, sum.CloudTrailHours, sum.DNSHours, sum.New, sum.Updated,
+				sum.Groups.Active, sum.Groups.Created, sum.Groups.Updated, sum.Groups.Inactive)
 			if len(sum.Findings) == 0 {
 				return nil
 			}

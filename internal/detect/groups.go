@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -448,4 +449,127 @@ func severityLabel(s float64) string {
 		return "Low"
 	}
 	return "Informational"
+}
+
+// GroupNode is a node of a group's graph: one of its findings or one of
+// the entities they name.
+type GroupNode struct {
+	ID       string  `json:"id"`   // "finding:<id>" or the entity ID ("instance:i-…")
+	Kind     string  `json:"kind"` // "finding" or the entity's category: Identity, Network, Storage, Compute
+	Label    string  `json:"label"`
+	Type     string  `json:"type,omitempty"` // findings: the finding type
+	Severity float64 `json:"severity,omitempty"`
+	Source   string  `json:"source,omitempty"`
+}
+
+// GroupEdge ties a finding to an entity it involves.
+type GroupEdge struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// GroupView is a finding group as the API shows it.
+type GroupView struct {
+	ID            string              `json:"id"`
+	Status        string              `json:"status"` // ACTIVE or INACTIVE
+	Parents       []string            `json:"parents"`
+	Title         string              `json:"title"`
+	Severity      float64             `json:"severity"`
+	SeverityLabel string              `json:"severityLabel"`
+	Tactics       []string            `json:"tactics"`
+	Entities      map[string][]string `json:"entities"` // by category: Identity, Network, Storage, Compute
+	Accounts      []string            `json:"accounts"`
+	FindingCounts map[string]int      `json:"findingCounts"` // by severity label
+	FirstSeen     time.Time           `json:"firstSeen"`
+	LastSeen      time.Time           `json:"lastSeen"`
+	CreatedAt     time.Time           `json:"createdAt"`
+	UpdatedAt     time.Time           `json:"updatedAt"`
+	Findings      []string            `json:"findings"`
+}
+
+func viewOf(g store.FindingGroup) GroupView {
+	v := GroupView{ID: g.ID, Status: g.Status, Title: g.Title, Severity: g.Severity, SeverityLabel: g.SeverityLabel,
+		FirstSeen: g.First, LastSeen: g.Last, CreatedAt: g.Created, UpdatedAt: g.Updated, Findings: g.Members}
+	json.Unmarshal([]byte(g.Parents), &v.Parents)
+	json.Unmarshal([]byte(g.Tactics), &v.Tactics)
+	json.Unmarshal([]byte(g.Entities), &v.Entities)
+	json.Unmarshal([]byte(g.Accounts), &v.Accounts)
+	json.Unmarshal([]byte(g.FindingCounts), &v.FindingCounts)
+	if v.Parents == nil {
+		v.Parents = []string{}
+	}
+	return v
+}
+
+// Groups lists the finding groups (only the active ones with active set),
+// active first, then by severity and last update.
+func Groups(ctx context.Context, st *store.Store, active bool) ([]GroupView, error) {
+	gs, err := st.FindingGroups(ctx, active)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]GroupView, 0, len(gs))
+	for _, g := range gs {
+		out = append(out, viewOf(g))
+	}
+	return out, nil
+}
+
+// GroupDetail is a group with its findings and entities as a graph.
+type GroupDetail struct {
+	GroupView
+	Nodes []GroupNode `json:"nodes"`
+	Edges []GroupEdge `json:"edges"`
+}
+
+// ErrNoGroup is returned by GroupGraph for an unknown group ID.
+var ErrNoGroup = errors.New("no such finding group")
+
+// GroupGraph returns a group with the graph of its findings and the
+// entities they name (as Detective's visualization panel draws it).
+func GroupGraph(ctx context.Context, st *store.Store, id string) (*GroupDetail, error) {
+	gs, err := st.FindingGroups(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	var d *GroupDetail
+	for _, g := range gs {
+		if g.ID == id {
+			d = &GroupDetail{GroupView: viewOf(g)}
+		}
+	}
+	if d == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNoGroup, id)
+	}
+	inputs, err := st.GroupInputs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := awsResolver()
+	if err != nil {
+		return nil, err
+	}
+	g := &grouper{aws: res}
+	members := map[string]bool{}
+	for _, m := range d.Findings {
+		members[m] = true
+	}
+	seen := map[string]bool{}
+	for i := range inputs {
+		f := &inputs[i]
+		if !members[f.ID] {
+			continue
+		}
+		fid := "finding:" + f.ID
+		d.Nodes = append(d.Nodes, GroupNode{ID: fid, Kind: "finding", Label: f.Title, Type: f.Type, Severity: f.Severity, Source: f.Source})
+		for _, e := range g.entitiesOf(f) {
+			if !seen[e.Key] {
+				seen[e.Key] = true
+				_, label, _ := strings.Cut(e.Key, ":")
+				d.Nodes = append(d.Nodes, GroupNode{ID: e.Key, Kind: e.Category, Label: label})
+			}
+			d.Edges = append(d.Edges, GroupEdge{From: fid, To: e.Key})
+		}
+	}
+	return d, nil
 }

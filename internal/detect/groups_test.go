@@ -3,6 +3,7 @@ package detect_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -139,5 +140,42 @@ func TestGroupsParentChild(t *testing.T) {
 	}
 	if !child.Updated.Equal(clock) {
 		t.Errorf("child updated %s; want %s", child.Updated, clock)
+	}
+}
+
+func TestGroupGraph(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	t0 := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	ingestFindings(t, st,
+		gdFinding("a1", "UnauthorizedAccess:EC2/SSHBruteForce", 2, "i-0000000000000000a", "203.0.113.1", "", t0),
+		gdFinding("a2", "Recon:EC2/Portscan", 5, "i-0000000000000000b", "203.0.113.1", "", t0))
+	if _, err := detect.Group(ctx, st, detect.GroupConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	gs, _ := st.FindingGroups(ctx, true)
+	if len(gs) != 1 {
+		t.Fatalf("%d groups; want 1", len(gs))
+	}
+	d, err := detect.GroupGraph(ctx, st, gs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []string
+	for _, n := range d.Nodes {
+		nodes = append(nodes, n.Kind+"/"+n.ID)
+	}
+	want := "finding/finding:a1 Compute/instance:i-0000000000000000a Network/ip:203.0.113.1 finding/finding:a2 Compute/instance:i-0000000000000000b"
+	if strings.Join(nodes, " ") != want {
+		t.Errorf("nodes %v; want %s", nodes, want)
+	}
+	if d.Status != detect.GroupActive || len(d.Findings) != 2 || len(d.Parents) != 0 || d.SeverityLabel != "Medium" {
+		t.Errorf("detail %+v", d.GroupView)
+	}
+	if len(d.Edges) != 4 {
+		t.Errorf("%d edges; want 4: %v", len(d.Edges), d.Edges)
+	}
+	if _, err := detect.GroupGraph(ctx, st, "group-none"); !errors.Is(err, detect.ErrNoGroup) {
+		t.Errorf("unknown group: %v; want ErrNoGroup", err)
 	}
 }

@@ -132,10 +132,18 @@ func (s *Store) SaveFindingGroups(ctx context.Context, groups []FindingGroup) er
 			tsMicro(g.First), tsMicro(g.Last), tsMicro(g.Created), tsMicro(g.Updated)); err != nil {
 			return fmt.Errorf("save finding groups: %w", err)
 		}
-		for _, m := range g.Members {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO finding_group_members VALUES ($1, $2)`, g.ID, m); err != nil {
+		for members := g.Members; len(members) > 0; {
+			n := min(len(members), 500)
+			ph := make([]string, n)
+			args := make([]any, 0, 2*n)
+			for i, m := range members[:n] {
+				ph[i] = "(?, ?)"
+				args = append(args, g.ID, m)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO finding_group_members VALUES `+strings.Join(ph, ", "), args...); err != nil {
 				return fmt.Errorf("save finding groups: %w", err)
 			}
+			members = members[n:]
 		}
 	}
 	if err := tx.Commit(); err != nil {

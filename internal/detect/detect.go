@@ -297,8 +297,13 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (Summary, error) {
 	if err := r.store(ctx, &sum); err != nil {
 		return sum, err
 	}
-	if err := st.DetectEnd(ctx, stateName, sc); err != nil {
-		return sum, err
+	// A run with Since evaluated the hours from Since on, not every hour
+	// of the new segments: the watermark stays, so that the next run
+	// still reads what those segments hold from before Since.
+	if cfg.Since.IsZero() {
+		if err := st.DetectEnd(ctx, stateName, sc); err != nil {
+			return sum, err
+		}
 	}
 	gcfg := cfg.Groups
 	if gcfg.Now == nil {

@@ -457,3 +457,43 @@ func TestThreatListErrors(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// TestConsoleLogins: bob signs in from Germany, then from the United
+// States eight hours later (a finding); carol twice from Germany (none).
+func TestConsoleLogins(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	w, err := st.NewIPInfoWriter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write([]store.IPInfoRow{{IP: "198.51.100.1", Country: "DE", HasGeo: true}, {IP: "198.51.100.2", Country: "US", HasGeo: true}}); err != nil {
+		t.Fatal(err)
+	}
+	sf, err := w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit(ctx, store.Segment{Files: []store.StagedFile{sf}}); err != nil {
+		t.Fatal(err)
+	}
+	var ct ctLog
+	ok := `,"responseElements":{"ConsoleLogin":"Success"}`
+	ct.event(at, user("bob"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
+	ct.event(at.Add(8*time.Hour), user("bob"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.2", "Mozilla/5.0", ok)
+	ct.event(at, user("carol"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
+	ct.event(at.Add(time.Hour), user("carol"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
+	// A failed sign-in from a third country does not count.
+	ct.event(at.Add(2*time.Hour), user("carol"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.2", "Mozilla/5.0", `,"responseElements":{"ConsoleLogin":"Failure"}`)
+	ingestFiles(t, st, writeFile(t, t.TempDir(), "ct.json", ct.bytes()))
+	if _, err := detect.Run(ctx, st, detect.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range findings(t, st) {
+		got = append(got, f.Type+" "+f.Principal)
+	}
+	if want := detect.TypeConsoleLogin + " bob"; fmt.Sprint(got) != "["+want+"]" {
+		t.Errorf("findings %v; want [%s]", got, want)
+	}
+}

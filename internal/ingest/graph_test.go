@@ -85,6 +85,10 @@ func TestGraphInstanceAddresses(t *testing.T) {
 		`SELECT count(*) FROM relationships WHERE from_id = 'interface:eni-0123456789abcdef0' AND to_id = 'ip:203.0.113.25' AND detail = 'public'`,
 		`SELECT count(*) FROM relationships r JOIN entities e ON e.entity_id = r.from_id WHERE r.type = 'has_interface' AND r.to_id = 'interface:eni-0123456789abcdef0'`,
 		`SELECT count(*) FROM entities WHERE entity_id = 'interface:eni-0bbbbbbbbbbbbbbb1'`,
+		// A finding about a role session's credentials involves the session,
+		// named as CloudTrail names it.
+		`SELECT count(*) FROM relationships WHERE from_id = 'finding:0c2a8f3e6d9b4a17b5e1f2d3c4b5a697' AND to_id = 'role_session:AROAEXAMPLEROLEID1234:i-0a1b2c3d4e5f67890' AND type = 'involves' AND detail = 'principal'`,
+		`SELECT count(*) FROM entities WHERE entity_id = 'role_session:AROAEXAMPLEROLEID1234:i-0a1b2c3d4e5f67890' AND type = 'role_session'`,
 	} {
 		if n := count(t, st, q); n < 1 {
 			t.Errorf("no match for %s", q)

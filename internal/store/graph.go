@@ -237,6 +237,24 @@ FROM seg_ni GROUP BY instance_id`,
 		`DROP TABLE seg_ct`,
 		// Findings: the finding and what it involves.
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE seg_f AS SELECT * FROM findings WHERE object_id BETWEEN %d AND %d`, minObject, maxObject),
+		// The principal whose credentials a finding is about, named as
+		// CloudTrail's events name it (see seg_ct): a role session by its
+		// principal ID, an IAM user by its ARN, the root user by account.
+		`CREATE OR REPLACE TEMP TABLE seg_fp AS
+SELECT * FROM (
+	SELECT id, account_id, first_seen, last_seen, created_at, updated_at, user_name,
+		CASE user_type
+			WHEN 'AssumedRole' THEN 'role_session:' || principal_id
+			WHEN 'IAMUser' THEN 'iam_user:arn:aws:iam::' || account_id || ':user/' || user_name
+			WHEN 'Root' THEN 'root:' || account_id
+		END AS principal_entity
+	FROM (
+		SELECT *, coalesce(raw->>'$.resource.accessKeyDetails.userType', raw->>'$.Resource.AccessKeyDetails.UserType') AS user_type,
+			coalesce(raw->>'$.resource.accessKeyDetails.principalId', raw->>'$.Resource.AccessKeyDetails.PrincipalId') AS principal_id,
+			coalesce(raw->>'$.resource.accessKeyDetails.userName', raw->>'$.Resource.AccessKeyDetails.UserName') AS user_name
+		FROM seg_f WHERE access_key_id IS NOT NULL OR principal IS NOT NULL
+	)
+) WHERE principal_entity IS NOT NULL`,
 		`INSERT INTO graph_entities
 SELECT entity_id, any_value(type), any_value(natural_key), any_value(display_name), any_value(account_id), min(t1), max(t2)
 FROM (
@@ -260,9 +278,15 @@ FROM (
 	UNION ALL SELECT 'finding:' || id, 'ip:' || remote_ip, 'remote_ip', date_trunc('hour', coalesce(last_seen, updated_at, created_at)) FROM seg_f WHERE is_ip_address(remote_ip)
 	UNION ALL SELECT 'finding:' || id, 'domain:' || domain, 'domain', date_trunc('hour', coalesce(last_seen, updated_at, created_at)) FROM seg_f WHERE domain IS NOT NULL
 	UNION ALL SELECT 'finding:' || id, 'account:' || account_id, 'account', date_trunc('hour', coalesce(last_seen, updated_at, created_at)) FROM seg_f WHERE account_id IS NOT NULL
+	UNION ALL SELECT 'finding:' || id, principal_entity, 'principal', date_trunc('hour', coalesce(last_seen, updated_at, created_at)) FROM seg_fp
 )
 WHERE hour IS NOT NULL
 GROUP BY ALL`,
+		`INSERT INTO graph_entities
+SELECT principal_entity, any_value(split_part(principal_entity, ':', 1)), any_value(substr(principal_entity, strpos(principal_entity, ':') + 1)),
+	any_value(user_name), any_value(account_id), min(coalesce(first_seen, created_at)), max(coalesce(last_seen, updated_at))
+FROM seg_fp GROUP BY principal_entity`,
+		`DROP TABLE seg_fp`,
 		// Instance network details in GuardDuty findings (either key
 		// casing): instance → interface → private and public addresses.
 		`CREATE OR REPLACE TEMP TABLE seg_ni AS

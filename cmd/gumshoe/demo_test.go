@@ -122,11 +122,13 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s: %v", c.name, rows)
 		}
 	}
-	// The synthetic GeoIP databases were used: AWS addresses are placed
-	// (the reserved ranges of the made-up internet are not looked up, see
-	// docs/demo.md).
+	// The synthetic GeoIP databases were used: AWS addresses are placed,
+	// and so are the attackers in the documentation ranges.
 	if rows := queryRows(t, db, "SELECT count(*) FROM ip_info WHERE aws_service IS NOT NULL"); rows[0][0] == "0" {
 		t.Error("ip_info has no AWS addresses")
+	}
+	if rows := queryRows(t, db, "SELECT count(*) FROM ip_info WHERE ip LIKE '203.0.113.%' AND country IS NOT NULL AND asn IS NOT NULL"); rows[0][0] == "0" {
+		t.Error("ip_info places none of the attackers (203.0.113.0/24)")
 	}
 
 	// Again with the same flags: nothing new.

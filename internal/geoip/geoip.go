@@ -37,11 +37,17 @@ type Config struct {
 	// AWSRanges is a copy of AWS's ip-ranges.json, plain or gzipped; ""
 	// uses the copy embedded in the binary.
 	AWSRanges string
+	// Examples lets the databases place the documentation and
+	// benchmarking ranges (192.0.2.0/24, 198.18.0.0/15, 198.51.100.0/24,
+	// 203.0.113.0/24, 2001:db8::/32), which real databases never hold:
+	// for synthetic databases such as gumshoe demo's.
+	Examples bool
 }
 
 // Resolver answers questions about addresses. Its methods are safe for
 // concurrent use, except Close.
 type Resolver struct {
+	examples  bool
 	city, asn *maxminddb.Reader
 	aws       func() *awsTable
 	cache     cache
@@ -53,7 +59,7 @@ type Resolver struct {
 // ErrDatabaseType. A user-supplied AWS ranges file is read here, so that
 // its errors surface now; the embedded copy is parsed on first use.
 func Open(cfg Config) (*Resolver, error) {
-	r := &Resolver{}
+	r := &Resolver{examples: cfg.Examples}
 	var err error
 	if cfg.CityDB != "" {
 		if r.city, err = openDB(cfg.CityDB, kindGeo); err != nil {
@@ -99,7 +105,7 @@ func (r *Resolver) Close() error {
 // databases do not cover returns ok=true with empty fields.
 func (r *Resolver) Lookup(addr netip.Addr) (info Info, ok bool) {
 	addr = addr.Unmap().WithZone("")
-	if !IsPublic(addr) {
+	if !r.Describes(addr) {
 		return Info{}, false
 	}
 	if r.city == nil && r.asn == nil {
@@ -175,4 +181,30 @@ func IsPublic(addr netip.Addr) bool {
 		}
 	}
 	return true
+}
+
+// examplePrefixes are the documentation and benchmarking ranges.
+var examplePrefixes = []netip.Prefix{
+	netip.MustParsePrefix("192.0.2.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"),
+	netip.MustParsePrefix("2001:db8::/32"),
+}
+
+// Describes reports whether Lookup looks addr up: public addresses, and
+// with Config.Examples the documentation and benchmarking ranges.
+func (r *Resolver) Describes(addr netip.Addr) bool {
+	addr = addr.Unmap().WithZone("")
+	if IsPublic(addr) {
+		return true
+	}
+	if r.examples {
+		for _, p := range examplePrefixes {
+			if p.Contains(addr) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -54,7 +54,10 @@ func writeMMDB(t testing.TB, file, dbType string, records map[string]mmdbtype.Da
 		DatabaseType: dbType,
 		Languages:    []string{"en", "de"},
 		RecordSize:   28,
-		Description:  map[string]string{"en": "gumshoe test database"},
+		// Lets TestExamples place documentation ranges, as synthetic
+		// databases do.
+		IncludeReservedNetworks: true,
+		Description:             map[string]string{"en": "gumshoe test database"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -397,5 +400,31 @@ func TestIsPublic(t *testing.T) {
 	}
 	if IsPublic(netip.Addr{}) {
 		t.Errorf("IsPublic(zero Addr) = true; want false")
+	}
+}
+
+// TestExamples checks that documentation ranges are looked up only when
+// the configuration says the databases hold them (synthetic databases).
+func TestExamples(t *testing.T) {
+	db := writeMMDB(t, "Synthetic-City.mmdb", "GeoIP2-City", map[string]mmdbtype.DataType{
+		"203.0.113.0/24": mmdbtype.Map{"country": mmdbtype.Map{"iso_code": mmdbtype.String("BR")}},
+	})
+	plain := openT(t, Config{CityDB: db})
+	if _, ok := plain.Lookup(netip.MustParseAddr("203.0.113.9")); ok || plain.Describes(netip.MustParseAddr("203.0.113.9")) {
+		t.Error("a documentation address was looked up without Examples")
+	}
+	ex := openT(t, Config{CityDB: db, Examples: true})
+	for _, a := range []string{"203.0.113.9", "198.18.0.1", "2001:db8::1", "8.8.8.8"} {
+		if !ex.Describes(netip.MustParseAddr(a)) {
+			t.Errorf("Describes(%s) = false with Examples", a)
+		}
+	}
+	if info, ok := ex.Lookup(netip.MustParseAddr("203.0.113.9")); !ok || info.Country != "BR" {
+		t.Errorf("Lookup(203.0.113.9) = %+v, %v; want BR", info, ok)
+	}
+	for _, a := range []string{"10.0.0.1", "192.168.0.1", "100.64.0.1"} {
+		if ex.Describes(netip.MustParseAddr(a)) {
+			t.Errorf("Describes(%s) = true: private addresses are never looked up", a)
+		}
 	}
 }

@@ -485,7 +485,7 @@ func (w *segmentWriter) noteAddress(a string) {
 func (w *segmentWriter) describeAddresses() (*store.StagedFile, error) {
 	seen := map[netip.Addr]struct{}{}
 	addAddr := func(a netip.Addr) {
-		if geoip.IsPublic(a) {
+		if w.r.cfg.GeoIP.Describes(a) {
 			seen[a.Unmap()] = struct{}{}
 		}
 	}

@@ -488,35 +488,44 @@ ORDER BY e.event_time, e.event_id`, ts(start), ts(end))
 // not called the same API (service and operation) in the baselineDays
 // before the event's hour, had not called anything from the event's source
 // address in that time either, and whose activity in that time began at
-// least minBaseline before the hour.
+// least minBaseline before the hour. Novelty is read from the distinct
+// (principal, API, hour) and (principal, address, hour) combinations, each
+// compared with the previous hour it occurred in, so the cost grows with
+// those combinations, not with the square of a busy principal's events.
 func (s *Store) DetectNewAPICalls(ctx context.Context, hours []TimeRange, baselineDays int, minBaseline time.Duration) ([]CTEvent, error) {
 	if len(hours) == 0 {
 		return nil, nil
 	}
-	pred, args := rangePredicate("event_time", hours, 2)
-	args = append([]any{int64(minBaseline / time.Second)}, args...)
-	q := fmt.Sprintf(`WITH cur AS (
-	SELECT *, %[1]s AS principal, date_trunc('hour', event_time) AS hour FROM cloudtrail_events
-	WHERE %[2]s AND %[1]s IS NOT NULL AND user_type IN ('IAMUser', 'AssumedRole', 'Root', 'FederatedUser')
+	first, last := hours[0].Start, hours[len(hours)-1].End
+	pred, args := rangePredicate("event_time", hours, 4)
+	args = append([]any{int64(minBaseline / time.Second), ts(first.AddDate(0, 0, -baselineDays)), ts(last)}, args...)
+	q := fmt.Sprintf(`WITH ev AS (
+	SELECT %[1]s AS principal, event_source, event_name, source_ip, date_trunc('hour', event_time) AS hour
+	FROM cloudtrail_events
+	WHERE event_time >= $2::TIMESTAMP AND event_time < $3::TIMESTAMP AND %[1]s IS NOT NULL
+), api AS (
+	SELECT principal, event_source, event_name, hour,
+		lag(hour) OVER (PARTITION BY principal, event_source, event_name ORDER BY hour) AS prev
+	FROM (SELECT DISTINCT principal, event_source, event_name, hour FROM ev)
+), addr AS (
+	SELECT principal, source_ip, hour, lag(hour) OVER (PARTITION BY principal, source_ip ORDER BY hour) AS prev
+	FROM (SELECT DISTINCT principal, source_ip, hour FROM ev)
 ), ph AS (
-	SELECT principal, min(hour) AS hour FROM cur GROUP BY principal
-), hist AS (
-	SELECT %[1]s AS principal, event_source, event_name, source_ip, event_time FROM cloudtrail_events
-	WHERE %[1]s IN (SELECT principal FROM ph)
-		AND event_time >= (SELECT min(hour) FROM ph) - INTERVAL %[3]d DAY
-		AND event_time < (SELECT max(hour) FROM cur)
-), base AS (
-	SELECT c.principal, c.hour, min(h.event_time) AS since
-	FROM (SELECT DISTINCT principal, hour FROM cur) c JOIN hist h ON h.principal = c.principal
-		AND h.event_time >= c.hour - INTERVAL %[3]d DAY AND h.event_time < c.hour
-	GROUP BY ALL
+	SELECT principal, hour,
+		min(hour) OVER (PARTITION BY principal ORDER BY hour RANGE BETWEEN INTERVAL %[3]d DAY PRECEDING AND CURRENT ROW) AS since
+	FROM (SELECT DISTINCT principal, hour FROM ev)
 ), e AS (
-	SELECT c.* FROM cur c JOIN base b ON b.principal = c.principal AND b.hour = c.hour
-	WHERE b.since <= c.hour - to_seconds($1)
-		AND NOT EXISTS (SELECT 1 FROM hist h WHERE h.principal = c.principal AND h.event_source = c.event_source
-			AND h.event_name = c.event_name AND h.event_time >= c.hour - INTERVAL %[3]d DAY AND h.event_time < c.hour)
-		AND NOT EXISTS (SELECT 1 FROM hist h WHERE h.principal = c.principal AND h.source_ip = c.source_ip
-			AND h.event_time >= c.hour - INTERVAL %[3]d DAY AND h.event_time < c.hour)
+	SELECT c.* FROM (
+		SELECT *, %[1]s AS principal, date_trunc('hour', event_time) AS hour FROM cloudtrail_events
+		WHERE %[2]s AND user_type IN ('IAMUser', 'AssumedRole', 'Root', 'FederatedUser')
+	) c
+	JOIN api a ON a.principal = c.principal AND a.event_source IS NOT DISTINCT FROM c.event_source
+		AND a.event_name IS NOT DISTINCT FROM c.event_name AND a.hour = c.hour
+	JOIN addr d ON d.principal = c.principal AND d.source_ip IS NOT DISTINCT FROM c.source_ip AND d.hour = c.hour
+	JOIN ph p ON p.principal = c.principal AND p.hour = c.hour
+	WHERE (a.prev IS NULL OR a.prev < c.hour - INTERVAL %[3]d DAY)
+		AND (d.prev IS NULL OR d.prev < c.hour - INTERVAL %[3]d DAY)
+		AND p.since <= c.hour - to_seconds($1)
 )
 SELECT `+ctEventColumns+` FROM e LEFT JOIN ip_info i ON i.ip = e.source_ip ORDER BY e.event_time, e.event_id`,
 		ctPrincipal, pred, baselineDays)

@@ -407,7 +407,7 @@ func TestHealthMetricsAndPage(t *testing.T) {
 		t.Errorf("metrics = %d; want the request counter\n%.2000s", w.Code, w.Body.String())
 	}
 	w = call(t, h, "GET", "/", "", nil)
-	if w.Code != 200 || !strings.Contains(w.Body.String(), `href="/api/v1/openapi.json"`) || !strings.Contains(w.Body.String(), "coming") {
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `href="/api/v1/openapi.json"`) || !strings.Contains(w.Body.String(), `<div id="app">`) {
 		t.Errorf("placeholder page = %d %s", w.Code, w.Body.String())
 	}
 	if strings.Contains(w.Body.String(), "198.51.100.7") {

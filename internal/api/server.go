@@ -26,6 +26,7 @@ import (
 
 	"github.com/gumshoe-dev/gumshoe/internal/engine"
 	"github.com/gumshoe-dev/gumshoe/internal/store"
+	"github.com/gumshoe-dev/gumshoe/internal/webui"
 )
 
 // Config configures New.
@@ -101,10 +102,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.mux.Handle("GET /healthz", s.wrap(route{method: "GET", path: "/healthz", open: true, h: s.healthz}))
 	s.mux.Handle("GET /metrics", s.wrap(route{method: "GET", path: "/metrics", h: s.metrics}))
-	s.mux.Handle("GET /{$}", s.wrap(route{method: "GET", path: "/", open: true, h: placeholder}))
-	s.mux.Handle("/", s.wrap(route{method: "", path: "unmatched", h: func(w http.ResponseWriter, r *http.Request) error {
+	unmatched := s.wrap(route{method: "", path: "unmatched", h: func(w http.ResponseWriter, r *http.Request) error {
 		return &apiError{status: http.StatusNotFound, code: "not_found", msg: "no such endpoint: " + r.Method + " " + r.URL.Path}
-	}}))
+	}})
+	s.mux.Handle("/", unmatched)
+	s.mux.Handle("GET /api/", unmatched)
+	s.mux.Handle("GET /", webui.Handler()) // the console; its URLs are any other GET path
 	return s, nil
 }
 

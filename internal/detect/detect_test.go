@@ -237,7 +237,7 @@ func findings(t testing.TB, st *store.Store) []storedFinding {
 	return out
 }
 
-func setup(t *testing.T) (*store.Store, string) {
+func setup(t testing.TB) (*store.Store, string) {
 	t.Helper()
 	dir := t.TempDir()
 	var fl flowLog

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"slices"
 	"testing"
@@ -87,27 +86,30 @@ func BenchmarkProfileFlowDetails24h(b *testing.B) {
 	b.ReportMetric(float64(rows), "rows")
 }
 
+// BenchmarkProfileBaselinePanels times each panel that compares a 24-hour
+// scope with its 45-day baseline, one API request each.
 func BenchmarkProfileBaselinePanels(b *testing.B) {
 	e, st := benchEngine(b)
 	row := benchOne(b, st, `SELECT principal_id, max(event_time) FROM cloudtrail_events WHERE user_type = 'AssumedRole' GROUP BY principal_id ORDER BY count(*) DESC LIMIT 1`)
-	ent := &store.Entity{ID: "role_session:" + row[0].(string), Type: "role_session", NaturalKey: row[0].(string)}
+	id := "role_session:" + row[0].(string)
 	end := row[1].(time.Time).Truncate(time.Minute).Add(time.Minute)
 	sc, _ := NewScope(end.Add(-24*time.Hour), end)
 	ctx := context.Background()
-	latencies(b, func() error {
-		if _, err := e.EntityRef(ctx, ent.ID); err != nil {
-			return err
-		}
-		if _, err := e.APICalls(ctx, ent, sc); err != nil {
-			return err
-		}
-		for _, k := range []string{"ips", "user-agents", "api-calls"} {
-			if _, err := e.Observed(ctx, ent, k, sc); err != nil {
-				return fmt.Errorf("%s: %w", k, err)
-			}
-		}
-		return nil
-	})
+	panel := func(name string, op func(ent *store.Entity) error) {
+		b.Run(name, func(b *testing.B) {
+			latencies(b, func() error {
+				ent, err := e.EntityRef(ctx, id)
+				if err != nil {
+					return err
+				}
+				return op(ent)
+			})
+		})
+	}
+	panel("api-calls", func(ent *store.Entity) error { _, err := e.APICalls(ctx, ent, sc); return err })
+	for _, k := range []string{"ips", "user-agents", "api-calls", "geolocations"} {
+		panel("observed-"+k, func(ent *store.Entity) error { _, err := e.Observed(ctx, ent, k, sc); return err })
+	}
 }
 
 func BenchmarkProfileSearchIP(b *testing.B) {

@@ -159,6 +159,7 @@ func TestGolden(t *testing.T) {
 		{"pattern_error", "GET", "/api/v1/flows/pattern?pattern=" + url.QueryEscape(`[version, account, eni, source, destination, srcport, destport=="22"]`), "", 400},
 		{"athena_ddl", "GET", "/api/v1/athena/ddl?location=s3%3A%2F%2Fflow-bucket%2Fprefix%2F&projection=true&account=111122223333&region=us-east-1&format=" + url.QueryEscape("${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${flow-direction}"), "", 200},
 		{"athena_ddl_error", "GET", "/api/v1/athena/ddl?location=s3%3A%2F%2Fb%2F&format=" + url.QueryEscape("${version} ${no-such-field}"), "", 400},
+		{"finding_flows", "GET", "/api/v1/findings/" + findID + "/flows", "", 200},
 		{"findings", "GET", "/api/v1/findings?min_severity=1", "", 200},
 		{"finding", "GET", "/api/v1/findings/" + findID, "", 200},
 		{"sql_json", "POST", "/api/v1/sql", `{"query": "SELECT srcaddr, dstport, sum(bytes) AS bytes, min(start_time) AS first FROM flow_logs WHERE srcaddr IS NOT NULL GROUP BY ALL ORDER BY bytes DESC", "limit": 3}`, 200},

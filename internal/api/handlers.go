@@ -19,6 +19,15 @@ var (
 	scopeP   = []param{pEntity, pStart, pEnd, pFinding}
 	pLimit   = param{name: "limit", in: "query", typ: "integer", desc: "page size"}
 	pOffset  = param{name: "offset", in: "query", typ: "integer", desc: "rows to skip"}
+	// flowParams are the flow details parameters beyond the scope.
+	flowParams = []param{
+		{name: "filter", in: "query", typ: "string", repeated: true, desc: "FIELD=VALUE, FIELD!=VALUE or FIELD~PARTIAL; fields remote_ip (address, CIDR, public, private), instance, local_port, remote_port (number or range), protocol, direction, action"},
+		{name: "match", in: "query", typ: "string", desc: "all (AND, default) or any (OR)"},
+		{name: "sort", in: "query", typ: "string", desc: "column to sort by (default: the finding's rows first, then bytes_in)"},
+		{name: "order", in: "query", typ: "string", desc: "asc or desc (default desc)"},
+		{name: "format", in: "query", typ: "string", desc: "json (default) or csv (the page of rows)"},
+		pLimit, pOffset,
+	}
 )
 
 func (s *Server) apiRoutes() []route {
@@ -35,13 +44,7 @@ func (s *Server) apiRoutes() []route {
 		{method: "GET", path: "/api/v1/entities/{id}/buckets", tag: "profiles", summary: "S3 buckets touched, by bucket and operation", params: scopeP, h: s.buckets},
 		{method: "GET", path: "/api/v1/entities/{id}/flow-volume", tag: "flows", summary: "Overall VPC flow volume in and out per bucket", params: scopeP, h: s.flowVolume},
 		{method: "GET", path: "/api/v1/entities/{id}/flows", tag: "flows", summary: "Flow details: one row per (remote IP or instance, local port, remote port, protocol, direction), exact counts",
-			params: append(append([]param{}, scopeP...),
-				param{name: "filter", in: "query", typ: "string", repeated: true, desc: "FIELD=VALUE, FIELD!=VALUE or FIELD~PARTIAL; fields remote_ip (address, CIDR, public, private), instance, local_port, remote_port (number or range), protocol, direction, action"},
-				param{name: "match", in: "query", typ: "string", desc: "all (AND, default) or any (OR)"},
-				param{name: "sort", in: "query", typ: "string", desc: "column to sort by (default: the finding's rows first, then bytes_in)"},
-				param{name: "order", in: "query", typ: "string", desc: "asc or desc (default desc)"},
-				param{name: "format", in: "query", typ: "string", desc: "json (default) or csv (the page of rows)"},
-				pLimit, pOffset), produces: []string{"application/json", "text/csv"}, h: s.flows},
+			params: append(append([]param{}, scopeP...), flowParams...), produces: []string{"application/json", "text/csv"}, h: s.flows},
 		{method: "GET", path: "/api/v1/entities/{id}/flows/series", tag: "flows", summary: "Overall in/out series plus one series per selected flow-details row",
 			params: append(append([]param{}, scopeP...), param{name: "row", in: "query", typ: "string", repeated: true, desc: "row ID from flow details"}), h: s.series},
 		{method: "GET", path: "/api/v1/entities/{id}/flows/records", tag: "flows", summary: "Raw flow log records behind a row or a bucket, paged, with the SQL that selects them",
@@ -78,6 +81,9 @@ func (s *Server) apiRoutes() []route {
 				pLimit, pOffset}, h: s.findings},
 		{method: "GET", path: "/api/v1/findings/{id}", tag: "findings", summary: "One finding, its default scope and the entities it involves",
 			params: []param{{name: "id", in: "path", typ: "string", required: true, desc: "finding ID"}}, h: s.finding},
+		{method: "GET", path: "/api/v1/findings/{id}/flows", tag: "findings", summary: "VPC flow volume to and from the finding's IP address: flow details of its instance with its remote address, its own rows first",
+			params:   append([]param{{name: "id", in: "path", typ: "string", required: true, desc: "finding ID"}, pStart, pEnd}, flowParams...),
+			produces: []string{"application/json", "text/csv"}, h: s.findingFlows},
 		{method: "POST", path: "/api/v1/sql", tag: "sql", summary: "Run one read-only SQL statement (row and time limits; JSON or CSV)",
 			params:   []param{{name: "format", in: "query", typ: "string", desc: "json (default) or csv; or Accept: text/csv"}},
 			body:     &bodySpec{desc: "the query", schema: sqlRequestSchema},
@@ -247,38 +253,9 @@ func (s *Server) flows(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	fq := engine.FlowQuery{Scope: sc, Finding: q.Get("finding"), Sort: q.Get("sort"), Desc: true}
-	for _, f := range q["filter"] {
-		pf, err := engine.ParseFilter(f)
-		if err != nil {
-			return err
-		}
-		fq.Filters = append(fq.Filters, pf)
-	}
-	switch q.Get("match") {
-	case "", "all":
-	case "any":
-		fq.Any = true
-	default:
-		return badRequest("match must be all or any")
-	}
-	switch q.Get("order") {
-	case "", "desc":
-	case "asc":
-		fq.Desc = false
-	default:
-		return badRequest("order must be asc or desc")
-	}
-	if fq.Limit, err = intParam(r, "limit", 100, 1000); err != nil {
+	fq, format, err := flowQuery(r, sc)
+	if err != nil {
 		return err
-	}
-	if fq.Offset, err = intParam(r, "offset", 0, 0); err != nil {
-		return err
-	}
-	format := q.Get("format")
-	if format != "" && format != "json" && format != "csv" {
-		return badRequest("format must be json or csv")
 	}
 	out, err := s.eng.FlowDetails(r.Context(), ent, fq)
 	if err != nil {
@@ -288,6 +265,73 @@ func (s *Server) flows(w http.ResponseWriter, r *http.Request) error {
 		return writeFlowsCSV(w, out)
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// findingFlows is flow details of a finding's instance with its remote
+// address.
+func (s *Server) findingFlows(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	sc, _, err := s.eng.ScopeForFinding(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if q.Get("start") != "" || q.Get("end") != "" {
+		if sc, err = s.scope(r, nil); err != nil {
+			return err
+		}
+	}
+	fq, format, err := flowQuery(r, sc)
+	if err != nil {
+		return err
+	}
+	out, err := s.eng.FindingFlows(r.Context(), id, fq)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		return writeFlowsCSV(w, out)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// flowQuery reads the flow details parameters.
+func flowQuery(r *http.Request, sc engine.Scope) (engine.FlowQuery, string, error) {
+	q := r.URL.Query()
+	fq := engine.FlowQuery{Scope: sc, Finding: q.Get("finding"), Sort: q.Get("sort"), Desc: true}
+	for _, f := range q["filter"] {
+		pf, err := engine.ParseFilter(f)
+		if err != nil {
+			return fq, "", err
+		}
+		fq.Filters = append(fq.Filters, pf)
+	}
+	switch q.Get("match") {
+	case "", "all":
+	case "any":
+		fq.Any = true
+	default:
+		return fq, "", badRequest("match must be all or any")
+	}
+	switch q.Get("order") {
+	case "", "desc":
+	case "asc":
+		fq.Desc = false
+	default:
+		return fq, "", badRequest("order must be asc or desc")
+	}
+	var err error
+	if fq.Limit, err = intParam(r, "limit", 100, 1000); err != nil {
+		return fq, "", err
+	}
+	if fq.Offset, err = intParam(r, "offset", 0, 0); err != nil {
+		return fq, "", err
+	}
+	format := q.Get("format")
+	if format != "" && format != "json" && format != "csv" {
+		return fq, "", badRequest("format must be json or csv")
+	}
+	return fq, format, nil
 }
 
 func (s *Server) series(w http.ResponseWriter, r *http.Request) error {

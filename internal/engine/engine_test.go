@@ -565,3 +565,23 @@ func TestIPv4Prefix(t *testing.T) {
 		}
 	}
 }
+
+func TestFindingFlows(t *testing.T) {
+	e := fixture(t)
+	ctx := context.Background()
+	sc := mustScope(t, "2025-03-06T02:00Z", "2025-03-06T04:00Z")
+	d, err := e.FindingFlows(ctx, "f0000000000000000000000000000001", FlowQuery{Scope: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rowIDs(d), []string{"198.51.100.7|22|40000|6|inbound", "198.51.100.7|22|40001|6|inbound"}; !slices.Equal(got, want) || d.Rows[0].Finding != "match" {
+		t.Errorf("finding flows = %q (first %q); want %q, the finding's row first", got, d.Rows[0].Finding, want)
+	}
+	if _, err := e.FindingFlows(ctx, "f0000000000000000000000000000999", FlowQuery{Scope: sc}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown finding err = %v; want ErrNotFound", err)
+	}
+	f, _ := ParseFilter("local_port=22")
+	if _, err := e.FindingFlows(ctx, "f0000000000000000000000000000001", FlowQuery{Scope: sc, Filters: []Filter{f}, Any: true}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("match=any err = %v; want ErrInvalid", err)
+	}
+}

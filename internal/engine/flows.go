@@ -245,6 +245,36 @@ func (e *Engine) FlowDetails(ctx context.Context, ent *store.Entity, q FlowQuery
 	return out, nil
 }
 
+// FindingFlows is Detective's "VPC flow volume to and from the finding's IP
+// address": the flow details of the finding's instance narrowed to its
+// remote address, the finding's own rows annotated and first. A finding
+// without both an instance and a remote address has no such panel.
+func (e *Engine) FindingFlows(ctx context.Context, findingID string, q FlowQuery) (*FlowDetails, error) {
+	f, err := e.st.FindingByID(ctx, findingID)
+	if err != nil {
+		return nil, err
+	}
+	addr, perr := netip.ParseAddr(f.RemoteIP)
+	if f.InstanceID == "" || perr != nil {
+		return nil, fmt.Errorf("%w: finding %s names no instance and remote address", ErrNotApplicable, findingID)
+	}
+	ent, err := e.st.EntityRef(ctx, "instance:"+f.InstanceID)
+	if err != nil {
+		return nil, err
+	}
+	ipf, err := ParseFilter("remote_ip=" + addr.String())
+	if err != nil {
+		return nil, err
+	}
+	// The address filter holds whatever the others say.
+	if q.Any && len(q.Filters) > 0 {
+		return nil, invalid("match=any does not apply here: every row is the finding's address")
+	}
+	q.Filters = append(q.Filters, ipf)
+	q.Finding = findingID
+	return e.FlowDetails(ctx, ent, q)
+}
+
 // foldRows sums rollup aggregates into flow-details rows.
 func foldRows(aggs []store.FlowAggregate, rowKey string) []FlowRow {
 	by := map[string]*FlowRow{}

@@ -1,7 +1,7 @@
 // Package api serves gumshoe's JSON API under /api/v1: search, entity
 // profile panels, flow details with series and raw records, findings,
 // read-only SQL and ingest status, plus its OpenAPI document, /healthz,
-// /metrics and a placeholder page for the console. Every error is one
+// /metrics and the web console (internal/webui). Every error is one
 // JSON envelope; every request has an ID that the logs carry.
 package api
 
@@ -34,7 +34,7 @@ type Config struct {
 	// Store is the open database; the server never closes it.
 	Store *store.Store
 	// Token, when set, is required as "Authorization: Bearer TOKEN" on
-	// every request but /healthz and the placeholder page.
+	// every request but /healthz and the console's static files.
 	Token string
 	// Watcher, when set, reports on continuous ingest in ingest status.
 	Watcher *Watcher
@@ -346,23 +346,4 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) error {
 	promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 	return nil
-}
-
-// placeholderPage stands in for the web console until it is built. It
-// renders no log data.
-const placeholderPage = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>gumshoe</title></head>
-<body>
-<h1>gumshoe</h1>
-<p>The web console is coming. Until then, the JSON API is served under <code>/api/v1</code>;
-its OpenAPI document is at <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>
-</body></html>
-`
-
-func placeholder(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'")
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write([]byte(placeholderPage))
-	return err
 }

@@ -290,9 +290,11 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (Summary, error) {
 		{"dns", r.dns},
 		{"cloudtrail", r.cloudTrail},
 	} {
+		began := time.Now()
 		if err := d.fn(ctx); err != nil {
 			return sum, fmt.Errorf("detect %s: %w", d.name, err)
 		}
+		cfg.Logger.Debug("log family evaluated", "family", d.name, "seconds", time.Since(began).Seconds())
 	}
 	if err := r.store(ctx, &sum); err != nil {
 		return sum, err

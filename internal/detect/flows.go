@@ -16,12 +16,19 @@ func (r *run) flows(ctx context.Context) error {
 	if len(r.sc.Flows) == 0 {
 		return nil
 	}
-	for _, fn := range []func(context.Context) error{
-		r.bruteForce, r.portscan, r.portSweep, r.portProbe, r.trafficVolume, r.networkPortUnusual, r.miningFlows, r.threatFlows,
+	for _, d := range []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"brute-force", r.bruteForce}, {"portscan", r.portscan}, {"port-sweep", r.portSweep}, {"port-probe", r.portProbe},
+		{"traffic-volume", r.trafficVolume}, {"network-port-unusual", r.networkPortUnusual},
+		{"crypto-mining", r.miningFlows}, {"threat-list", r.threatFlows},
 	} {
-		if err := fn(ctx); err != nil {
+		start, before := time.Now(), len(r.occ)
+		if err := d.fn(ctx); err != nil {
 			return err
 		}
+		r.cfg.Logger.Debug("detector ran", "detector", d.name, "occurrences", len(r.occ)-before, "seconds", time.Since(start).Seconds())
 	}
 	return nil
 }

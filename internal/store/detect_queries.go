@@ -211,25 +211,39 @@ FROM (
 // addresses on a port it did not open any conversation to in the
 // baselineDays before the hour, when they carried at least minPackets.
 // RemoteAddr is the address that exchanged the most bytes; Measure the
-// number of distinct remote addresses.
+// number of distinct remote addresses. Novelty is read from the distinct
+// (interface, port, hour) combinations, each compared with the previous
+// hour the interface used the port.
 func (s *Store) DetectNewRemotePorts(ctx context.Context, hours []TimeRange, minPackets int64, baselineDays int) ([]FlowHit, error) {
-	body := fmt.Sprintf(`SELECT c.*, NULL::BIGINT AS baseline_max,
-	(SELECT min(r.hour) FROM flow_rollup_hourly r WHERE r.interface_id = c.interface_id AND r.hour >= c.hour - INTERVAL %[1]d DAY) AS baseline_start,
-	true AS outbound
-FROM (
+	if len(hours) == 0 {
+		return nil, nil
+	}
+	first, last := hours[0].Start, hours[len(hours)-1].End
+	body := fmt.Sprintf(`WITH c AS (
 	SELECT hour, any_value(account_id) AS account_id, inst, interface_id, any_value(local_addr) AS local_addr,
 		arg_max(remote_addr, bytes_in + bytes_out) AS remote_addr, NULL::INTEGER AS local_port, remote_port, protocol,
 		count(DISTINCT remote_addr)::BIGINT AS measure, `+flowSums+`
 	FROM fr WHERE opened_out AND action = 'ACCEPT' AND protocol IN (6, 17) AND NOT is_private_address(remote_addr)
 	GROUP BY hour, inst, interface_id, remote_port, protocol
 	HAVING sum(packets_in + packets_out) >= $1
-) c
-WHERE NOT EXISTS (
-	SELECT 1 FROM flow_rollup_hourly r
-	WHERE r.interface_id = c.interface_id AND r.remote_port = c.remote_port AND r.protocol = c.protocol
-		AND r.direction = 'outbound' AND r.remote_port <= r.local_port
-		AND r.hour >= c.hour - INTERVAL %[1]d DAY AND r.hour < c.hour)`, baselineDays)
-	return s.flowHits(ctx, "new remote ports", hours, body, minPackets)
+)
+SELECT c.*, NULL::BIGINT AS baseline_max, b.since AS baseline_start, true AS outbound
+FROM c
+JOIN (
+	SELECT interface_id, remote_port, protocol, hour,
+		lag(hour) OVER (PARTITION BY interface_id, remote_port, protocol ORDER BY hour) AS prev
+	FROM (SELECT DISTINCT interface_id, remote_port, protocol, hour FROM flow_rollup_hourly
+		WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP AND direction = 'outbound' AND remote_port <= local_port
+			AND interface_id IN (SELECT interface_id FROM c))
+) p ON p.interface_id = c.interface_id AND p.remote_port = c.remote_port AND p.protocol = c.protocol AND p.hour = c.hour
+JOIN (
+	SELECT interface_id, hour,
+		min(hour) OVER (PARTITION BY interface_id ORDER BY hour RANGE BETWEEN INTERVAL %[1]d DAY PRECEDING AND CURRENT ROW) AS since
+	FROM (SELECT DISTINCT interface_id, hour FROM flow_rollup_hourly WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP
+		AND interface_id IN (SELECT interface_id FROM c))
+) b ON b.interface_id = c.interface_id AND b.hour = c.hour
+WHERE p.prev IS NULL OR p.prev < c.hour - INTERVAL %[1]d DAY`, baselineDays)
+	return s.flowHits(ctx, "new remote ports", hours, body, minPackets, ts(first.AddDate(0, 0, -baselineDays)), ts(last))
 }
 
 // AddrSet is a set of addresses for flow and CloudTrail matching: IPv4

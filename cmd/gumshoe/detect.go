@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gumshoe-dev/gumshoe/internal/detect"
+	"github.com/gumshoe-dev/gumshoe/internal/store"
 )
 
 func init() { commands = append(commands, newDetectCommand) }
@@ -50,6 +52,9 @@ list of IP addresses, IPv4 CIDR networks and domains, one a line.`,
 				if err := cfg.Intel.ReadThreatList(l); err != nil {
 					return err
 				}
+			}
+			if _, err := os.Stat(g.dbPath()); err != nil {
+				return fmt.Errorf("%w at %s (run gumshoe ingest first)", store.ErrNoDatabase, g.dbPath())
 			}
 			st, err := g.open(cmd.Context(), cmd.ErrOrStderr(), false)
 			if err != nil {

@@ -69,6 +69,9 @@ func TestDetect(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "bad.txt:2") {
 		t.Errorf("bad threat list: %v; want an error naming bad.txt:2", err)
 	}
+	if _, _, err := run(t, "detect", "--db", filepath.Join(dir, "none.duckdb")); err == nil || !strings.Contains(err.Error(), "gumshoe ingest first") {
+		t.Errorf("missing database: %v; want a hint to ingest first", err)
+	}
 	if _, _, err := run(t, "detect", "--db", db, "--since", "yesterday"); err == nil {
 		t.Error("--since yesterday: no error")
 	}

@@ -95,6 +95,10 @@ type Config struct {
 	DNSExfilMinQueries int
 	DNSExfilMinLength  int
 	DNSExfilMinEntropy float64
+	// DNSExfilIgnoreDomains are zones of cloud and CDN providers whose
+	// long generated names are routine and whose name servers no attacker
+	// controls (nil: the default list; empty: none).
+	DNSExfilIgnoreDomains []string
 
 	// UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B: successful
 	// console sign-ins of one principal from at least ConsoleMinCountries
@@ -141,10 +145,13 @@ func DefaultConfig() Config {
 		DNSExfilMinQueries:    20,
 		DNSExfilMinLength:     30,
 		DNSExfilMinEntropy:    3.5,
-		ConsoleMinCountries:   2,
-		ConsoleWindow:         24 * time.Hour,
-		DiscoveryMinAPIs:      3,
-		PersistenceMinAPIs:    1,
+		DNSExfilIgnoreDomains: []string{"amazonaws.com", "amazonaws.com.cn", "aws.dev", "awsglobalaccelerator.com", "cloudfront.net",
+			"akamaiedge.net", "akadns.net", "akamai.net", "edgekey.net", "fastly.net", "googleapis.com", "googleusercontent.com",
+			"azure.com", "windows.net", "trafficmanager.net", "cloudflare.net"},
+		ConsoleMinCountries: 2,
+		ConsoleWindow:       24 * time.Hour,
+		DiscoveryMinAPIs:    3,
+		PersistenceMinAPIs:  1,
 	}
 }
 
@@ -202,6 +209,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MiningPorts == nil {
 		c.MiningPorts = d.MiningPorts
+	}
+	if c.DNSExfilIgnoreDomains == nil {
+		c.DNSExfilIgnoreDomains = d.DNSExfilIgnoreDomains
 	}
 	if c.MiningDomains == nil {
 		c.MiningDomains = MiningPoolDomains()

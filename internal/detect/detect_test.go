@@ -148,6 +148,8 @@ func attacks(fl *flowLog, ct *ctLog, dns *dnsLog) {
 	for i := 0; i < 25; i++ {
 		dns.query(instB, ipB, fmt.Sprintf("%s.exfil.example.net", randomLabel(i)), at.Add(time.Duration(i)*time.Second))
 		dns.query(instB, ipB, fmt.Sprintf("%s%02d.cdn.example.org", strings.Repeat("ab", 16), i), at.Add(time.Duration(i)*time.Second))
+		// Random, long, but under a cloud provider's zone: ignored.
+		dns.query(instB, ipB, fmt.Sprintf("%s.s3.amazonaws.com", randomLabel(i+100)), at.Add(time.Duration(i)*time.Second))
 	}
 	dns.query(instB, ipB, "www.evil.example.com", at)
 

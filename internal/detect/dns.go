@@ -20,6 +20,10 @@ func (r *run) dns(ctx context.Context) error {
 	for _, d := range r.cfg.MiningDomains {
 		pools[strings.TrimSuffix(strings.ToLower(d), ".")] = "mining pools"
 	}
+	ignore := map[string]string{}
+	for _, d := range r.cfg.DNSExfilIgnoreDomains {
+		ignore[strings.TrimSuffix(strings.ToLower(d), ".")] = "ignored"
+	}
 	suffixes := append(r.cfg.Intel.Domains(), keys(pools)...)
 	names, err := r.st.DetectDNSNames(ctx, r.sc.DNS, suffixes, r.cfg.DNSExfilMinLength)
 	if err != nil {
@@ -42,6 +46,9 @@ func (r *run) dns(ctx context.Context) error {
 				fmt.Sprintf("%%s queried %s, which matches %s on the custom threat list %s.", d.Name, entry, list),
 				map[string]any{"threat_list": list, "entry": entry},
 				&Evidence{ThreatIntelligenceDetails: []ThreatIntelligenceDetail{{ThreatListName: list, ThreatNames: []string{entry}}}})
+		}
+		if _, ign := matchSuffix(d.Name, ignore); ign != "" {
+			continue
 		}
 		sub, domain := splitDomain(d.Name)
 		if len(sub) >= r.cfg.DNSExfilMinLength && entropy(sub) >= r.cfg.DNSExfilMinEntropy {

@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/gumshoe-dev/gumshoe/internal/geoip"
@@ -275,9 +276,17 @@ type run struct {
 	occ []occurrence
 }
 
+// runMu serialises runs: two runs at once (a serving process detecting
+// after each ingest) would read the same segments and race on the
+// watermark.
+var runMu sync.Mutex
+
 // Run evaluates every detector over what is new since the last run (or,
-// with cfg.Since, over every hour from then on) and stores the findings.
+// with cfg.Since, over every hour from then on), stores the findings and
+// updates the finding groups. Runs in one process are serialised.
 func Run(ctx context.Context, st *store.Store, cfg Config) (Summary, error) {
+	runMu.Lock()
+	defer runMu.Unlock()
 	start := time.Now()
 	cfg = cfg.withDefaults()
 	sc, err := st.DetectBegin(ctx, stateName, cfg.Since)

@@ -499,3 +499,31 @@ func TestConsoleLogins(t *testing.T) {
 		t.Errorf("findings %v; want [%s]", got, want)
 	}
 }
+
+// TestPentestDistributions: each distribution by its user agent, one
+// finding per principal and type; an ordinary agent raises nothing.
+func TestPentestDistributions(t *testing.T) {
+	st := openStore(t)
+	var ct ctLog
+	for i, ua := range []string{
+		"aws-cli/2.13.0 Python/3.11.4 Linux/6.5.0-parrot-amd64 exe/x86_64.parrot.6 prompt/off",
+		"Boto3/1.28.0 Python/3.11 Linux/6.1.31-pentoo botocore/1.31.0",
+		"aws-cli/2.15.0 Python/3.11.6 Linux/6.6.9-amd64-kali botocore/2.0",
+		"aws-cli/2.15.0 Python/3.11.6 Linux/6.6.9-amd64-kali botocore/2.0",
+		"aws-cli/2.15.0 Python/3.11.6 Linux/5.15.0-1051-aws botocore/2.0",
+	} {
+		ct.event(at.Add(time.Duration(i)*time.Minute), user("dave"), "sts.amazonaws.com", "GetCallerIdentity", "203.0.113.30", ua, "")
+	}
+	ingestFiles(t, st, writeFile(t, t.TempDir(), "ct.json", ct.bytes()))
+	if _, err := detect.Run(context.Background(), st, detect.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range findings(t, st) {
+		got = append(got, fmt.Sprintf("%s×%d", f.Type, f.Count))
+	}
+	want := []string{detect.TypeKali + "×2", detect.TypeParrot + "×1", detect.TypePentoo + "×1"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("findings %v; want %v", got, want)
+	}
+}

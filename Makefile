@@ -47,3 +47,23 @@ bench-ingest: build ## durable ingest vs. DuckDB by hand: flow logs v2 and v5 (B
 
 clean: ## remove build output and sample databases
 	rm -rf bin sample.duckdb sample.lake .bench
+
+# --- web console (web/ → internal/webui/dist; needs Node 20 and npm) --------
+.PHONY: web web-test web-check e2e
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web: web/node_modules/.installed ## rebuild the console into internal/webui/dist (commit the result)
+	cd web && npm run build
+
+web-test: web/node_modules/.installed ## console unit and component tests (Vitest)
+	cd web && npx vitest run
+
+web-check: web ## fail if the committed console build is not what web/ builds
+	@git diff --exit-code --stat -- internal/webui/dist && test -z "$$(git status --porcelain -- internal/webui/dist)" \
+		|| { echo "internal/webui/dist is stale: run make web and commit it" >&2; exit 1; }
+
+e2e: build web/node_modules/.installed ## console end-to-end tests in headless Chromium; screenshots in build/screenshots/
+	cd web && GUMSHOE_BIN=../$(BIN) node e2e/run.mjs

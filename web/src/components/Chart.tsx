@@ -50,6 +50,9 @@ export function Chart({ option, height = 220, label, testid, onBrush, onClickBuc
       c.dispatchAction({ type: 'brush', areas: [] });
       handlers.current.onBrush?.(Math.min(a, b), Math.max(a, b));
     });
+    // The end-to-end test reads charts by their test id (series drawn,
+    // pixel positions of buckets): they are canvas, not DOM.
+    if (testid) ((window as any).__gumshoeCharts ??= {})[testid] = c;
     const ro = new ResizeObserver(() => c.resize());
     ro.observe(el.current!);
     return () => {

@@ -25,6 +25,14 @@ export function Graph({ nodes, edges, labels, onSelect }: { nodes: GraphNode[]; 
   sel.current = onSelect;
 
   useEffect(() => {
+    // Cytoscape injects a one-rule <style> element unless an element with
+    // its id exists; the CSP forbids inline styles, so the rule is in
+    // style.css and a placeholder takes the id.
+    if (!document.getElementById('__________cytoscape_stylesheet')) {
+      const m = document.createElement('meta');
+      m.id = '__________cytoscape_stylesheet';
+      document.head.appendChild(m);
+    }
     const c = cytoscape({
       container: el.current!,
       elements: [

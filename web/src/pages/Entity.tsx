@@ -301,6 +301,7 @@ function ObservedValue({ kind, v, sc }: { kind: string; v: string; sc: { start?:
 function GenericRows({ rows, sc }: { rows: Record<string, unknown>[]; sc: { start?: string | null; end?: string | null } }) {
   const cols = Object.keys(rows[0] ?? {});
   return (
+    <div class="table-wrap">
     <table class="compact">
       <thead>
         <tr>
@@ -329,5 +330,6 @@ function GenericRows({ rows, sc }: { rows: Record<string, unknown>[]; sc: { star
         ))}
       </tbody>
     </table>
+    </div>
   );
 }

@@ -9,7 +9,7 @@ import { entityHref, fmtBytes, fmtNum, fmtTime, isoMinute, protoName } from '../
 import { FILTER_FIELDS, formatFilter, parseFilter, rowLabel, validFilter, type FlowFilter } from '../flowfilter';
 import { toCsv } from '../csv';
 
-const LIMIT = 100;
+const LIMIT = 50;
 const MAX_SELECTED = 12;
 
 function annotation(r: FlowRow) {
@@ -85,15 +85,15 @@ export function FlowDetails({ entity, finding }: FlowDetailsProps) {
       const fmt = metric === 'bytes' ? fmtBytes : fmtNum;
       return {
         animation: false,
-        grid: { left: 70, right: 20, top: 34, bottom: 28 },
+        grid: { left: 70, right: 20, top: 40, bottom: 28 },
         legend: { top: 0, type: 'scroll' },
         tooltip: { trigger: 'axis', formatter: timeTooltip((v) => fmt(v)) },
         toolbox: { show: false },
         brush: { xAxisIndex: 0, brushType: 'lineX', brushMode: 'single', throttleType: 'debounce', throttleDelay: 100 },
         xAxis: { type: 'time', min: Date.parse(d.window.start), max: Date.parse(d.window.end) },
         yAxis: log
-          ? { type: 'log', logBase: 10, name: metric + (dir === 'in' ? ' in' : ' out') + ' (log)', axisLabel: { formatter: (v: number) => fmt(v) } }
-          : { type: 'value', name: metric + (dir === 'in' ? ' in' : ' out'), axisLabel: { formatter: (v: number) => fmt(v) } },
+          ? { type: 'log', logBase: 10, axisLabel: { formatter: (v: number) => fmt(v) } }
+          : { type: 'value', axisLabel: { formatter: (v: number) => fmt(v) } },
         series: ser,
       };
     };
@@ -176,11 +176,11 @@ export function FlowDetails({ entity, finding }: FlowDetailsProps) {
       {charts ? (
         <div class="grid2 charts">
           <div>
-            <h3>Inbound</h3>
+            <h3>Inbound {metric} per {(win?.bucket_seconds ?? 3600) / 3600} h{log ? ' (log scale)' : ''}</h3>
             <Chart option={charts.in} label="Inbound traffic over time" testid="chart-in" onBrush={onBrush} onClickBucket={onBucket} />
           </div>
           <div>
-            <h3>Outbound</h3>
+            <h3>Outbound {metric} per {(win?.bucket_seconds ?? 3600) / 3600} h{log ? ' (log scale)' : ''}</h3>
             <Chart option={charts.out} label="Outbound traffic over time" testid="chart-out" onBrush={onBrush} onClickBucket={onBucket} />
           </div>
         </div>

@@ -10,8 +10,10 @@
 //	go build -o bin/gumshoe ./cmd/gumshoe
 //	go run ./tools/ingestbench -gumshoe bin/gumshoe -out docs/bench.md
 //
-// Input is generated once with internal/flowgen and internal/ctgen into
-// -cache and reused.
+// Input is generated once into -cache and reused: the demo organisation's
+// logs written by the generator behind gumshoe generate (internal/demo) for
+// v2, v5 and CloudTrail, and internal/flowgen's unpaired records for the
+// rollup's worst case.
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -30,7 +33,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gumshoe-dev/gumshoe/internal/ctgen"
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/gumshoe-dev/gumshoe/internal/demo"
 	"github.com/gumshoe-dev/gumshoe/internal/flowgen"
 )
 
@@ -79,7 +84,7 @@ func main() {
 	var formats string
 	flag.IntVar(&o.records, "records", 3_000_000, "flow log `records` per format")
 	flag.IntVar(&o.ctEvents, "ct-events", 500_000, "CloudTrail `events`")
-	flag.StringVar(&formats, "formats", "v2,v5,cloudtrail", "comma-separated formats to measure: flow logs v2, v5, v2-unpaired (every record its own conversation: the rollup's worst case); cloudtrail")
+	flag.StringVar(&formats, "formats", "v2,v5,"+unpairedV2+",cloudtrail", "comma-separated formats to measure: flow logs v2, v5, v2-unpaired (every record its own conversation: the rollup's worst case); cloudtrail")
 	flag.StringVar(&o.cache, "cache", filepath.Join(".bench", "data"), "`dir`ectory for generated input and scratch databases")
 	flag.StringVar(&o.gumshoe, "gumshoe", "", "`path` to the gumshoe binary (required unless -baseline-only)")
 	flag.IntVar(&o.runs, "runs", 3, "runs of each side; the fastest counts")
@@ -228,32 +233,35 @@ type input struct {
 
 // marker is written next to a generated data directory once generation has
 // finished, so that an interrupted generation is detected and redone.
+// Records is the number asked for; the generators' scenarios may add some.
 type marker struct {
 	Format  string          `json:"format"`
 	Records int             `json:"records"` // records or events asked for
 	Seed    int64           `json:"seed"`
-	Version int             `json:"generator_version"` // flowgen.Version or ctgen's
-	Stats   json.RawMessage `json:"stats"`             // flowgen.Stats or ctgen.Stats
+	Version int             `json:"generator_version"` // see generatorVersion
+	Stats   json.RawMessage `json:"stats"`             // flowgen.Stats or generated
 }
 
 // input decodes the generator's statistics recorded in the marker.
 func (m *marker) input() (input, error) {
-	if m.Format == cloudTrail {
-		var st ctgen.Stats
+	if m.Format == unpairedV2 {
+		var st flowgen.Stats
 		err := json.Unmarshal(m.Stats, &st)
-		return input{files: st.Files, records: st.Events, bytes: st.Bytes, jsonBytes: st.JSONBytes}, err
+		return input{files: st.Files, records: st.Records, bytes: st.Bytes}, err
 	}
-	var st flowgen.Stats
-	err := json.Unmarshal(m.Stats, &st)
-	return input{files: st.Files, records: st.Records, bytes: st.Bytes}, err
+	var g generated
+	err := json.Unmarshal(m.Stats, &g)
+	return g.input(), err
 }
 
-// generatorVersion is the version of the generator behind format.
+// generatorVersion is the version of the generator behind format: flowgen
+// for the unpaired worst case, gumshoe generate (the demo organisation,
+// counted from 100 so as not to meet flowgen's numbers) for the others.
 func generatorVersion(format string) int {
-	if format == cloudTrail {
-		return 0 // ctgen's output has not changed since markers were written
+	if format == unpairedV2 {
+		return flowgen.Version
 	}
-	return flowgen.Version
+	return 101
 }
 
 // ensureData returns the directory holding the input for format, generating
@@ -266,7 +274,7 @@ func ensureData(cache, format string, n int) (string, input, error) {
 	if b, err := os.ReadFile(markerPath); err == nil {
 		var m marker
 		if json.Unmarshal(b, &m) == nil && m.Format == format && m.Records == n && m.Seed == seed && m.Version == generatorVersion(format) {
-			if in, err := m.input(); err == nil && in.records == n {
+			if in, err := m.input(); err == nil && in.records >= n {
 				if _, err := os.Stat(dir); err == nil {
 					return dir, in, nil
 				}
@@ -284,23 +292,19 @@ func ensureData(cache, format string, n int) (string, input, error) {
 	var (
 		stats any
 		in    input
+		err   error
 	)
-	if format == cloudTrail {
-		st, err := ctgen.Generate(dir, ctgen.Config{Events: n, Seed: seed})
-		if err != nil {
-			return "", input{}, fmt.Errorf("generate %s data: %w", format, err)
-		}
-		stats, in = st, input{files: st.Files, records: st.Events, bytes: st.Bytes, jsonBytes: st.JSONBytes}
-	} else {
-		cfg := flowgen.Config{Records: n, Format: format, Seed: seed}
-		if format == unpairedV2 {
-			cfg.Format, cfg.Unpaired = "v2", true
-		}
-		st, err := flowgen.Generate(dir, cfg)
-		if err != nil {
-			return "", input{}, fmt.Errorf("generate %s data: %w", format, err)
-		}
+	if format == unpairedV2 {
+		var st flowgen.Stats
+		st, err = flowgen.Generate(dir, flowgen.Config{Records: n, Format: "v2", Unpaired: true, Seed: seed})
 		stats, in = st, input{files: st.Files, records: st.Records, bytes: st.Bytes}
+	} else {
+		var st generated
+		st, err = gumshoeGenerate(dir, format, n)
+		stats, in = st, st.input()
+	}
+	if err != nil {
+		return "", input{}, fmt.Errorf("generate %s data: %w", format, err)
 	}
 	fmt.Fprintf(os.Stderr, "generated %d files, %.1f MB gzip in %.1fs\n", in.files, float64(in.bytes)/1e6, time.Since(t0).Seconds())
 	raw, err := json.Marshal(stats)
@@ -319,6 +323,109 @@ func ensureData(cache, format string, n int) (string, input, error) {
 		return "", input{}, fmt.Errorf("write marker: %w", err)
 	}
 	return dir, in, nil
+}
+
+// generated describes the input gumshoe generate wrote for one format:
+// the files of that log kind only.
+type generated struct {
+	Files     int   `json:"files"`
+	Records   int   `json:"records"` // flow records or CloudTrail events, scenarios included
+	Bytes     int64 `json:"bytes"`
+	JSONBytes int64 `json:"json_bytes,omitempty"`
+}
+
+func (g generated) input() input {
+	return input{files: g.Files, records: g.Records, bytes: g.Bytes, jsonBytes: g.JSONBytes}
+}
+
+// generateDays is the time the benchmark inputs span: a week of the demo
+// organisation's logs, in files of an hour or less as AWS delivers them.
+const generateDays = 7
+
+// gumshoeGenerate writes, with the generator behind gumshoe generate (the
+// demo organisation), n records of format (v2 or v5 flow logs, or
+// CloudTrail events) and keeps, under dir, only the files of that log kind:
+// the vpcflowlogs folders of every account, or the organisation trail's
+// CloudTrail folders.
+func gumshoeGenerate(dir, format string, n int) (generated, error) {
+	tmp := dir + ".generating"
+	if err := os.RemoveAll(tmp); err != nil {
+		return generated{}, err
+	}
+	defer os.RemoveAll(tmp)
+	// The other kinds get one ordinary record (0 means the demo's volume).
+	cfg := demo.Config{Days: generateDays, Seed: seed, Flows: 1, CloudTrail: 1, DNS: 1}
+	if format == cloudTrail {
+		cfg.CloudTrail = int64(n)
+	} else {
+		cfg.Flows, cfg.Format = int64(n), format
+	}
+	st, err := demo.Generate(context.Background(), tmp, cfg)
+	if err != nil {
+		return generated{}, err
+	}
+	counts := struct{ Flows, CloudTrail int }{int(st.FlowRecords), int(st.CloudTrailEvents)}
+	g := generated{Records: counts.Flows}
+	pattern := filepath.Join(tmp, "AWSLogs", "*", "vpcflowlogs")
+	if format == cloudTrail {
+		g.Records = counts.CloudTrail
+		pattern = filepath.Join(tmp, "AWSLogs", "o-*", "*", "CloudTrail")
+	}
+	kept, err := filepath.Glob(pattern)
+	if err != nil || len(kept) == 0 {
+		return generated{}, fmt.Errorf("gumshoe generate wrote nothing matching %s", pattern)
+	}
+	for _, src := range kept {
+		rel, err := filepath.Rel(tmp, src)
+		if err != nil {
+			return generated{}, err
+		}
+		dst := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return generated{}, err
+		}
+		if err := os.Rename(src, dst); err != nil {
+			return generated{}, err
+		}
+	}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		g.Files++
+		g.Bytes += fi.Size()
+		if format == cloudTrail {
+			n, err := gunzippedSize(path)
+			if err != nil {
+				return err
+			}
+			g.JSONBytes += n
+		}
+		return nil
+	})
+	return g, err
+}
+
+// gunzippedSize returns the size of a gzip file's content.
+func gunzippedSize(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	n, err := io.Copy(io.Discard, zr)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return n, nil
 }
 
 // measurement is one run of one side.

@@ -120,6 +120,36 @@ ORDER BY path`, rollupTable, first, last)
 		strings.Join(cols, ", "), strings.Join(files, ", ")), nil
 }
 
+// entityRollup narrows the rollup source src to an entity's rows. For an
+// instance, its rows are those with its instance ID and those of the
+// interfaces the graph gives it (flow log formats without instance-id):
+// two scans joined by UNION ALL, each filtered on one column, measured
+// about twice as fast as one scan with the two conditions ORed (which the
+// Parquet reader cannot push down). The interfaces are bound as
+// parameters after args ($1 is the key, $2 and $3 the hours). Otherwise
+// src and filter are returned as they are.
+func (s *Store) entityRollup(ctx context.Context, side FlowSide, key, src, filter string, args []any) (string, string, []any, error) {
+	if side != FlowInstance {
+		return src, filter, args, nil
+	}
+	ifaces, err := s.interfacesOf(ctx, key)
+	if err != nil {
+		return "", "", nil, err
+	}
+	if len(ifaces) == 0 {
+		return src, "instance_id = $1", args, nil
+	}
+	var ph []string
+	for _, i := range ifaces {
+		args = append(args, i)
+		ph = append(ph, "$"+strconv.Itoa(len(args)))
+	}
+	hours := "hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP"
+	from := "(SELECT * FROM " + src + " WHERE " + hours + " AND instance_id = $1 UNION ALL SELECT * FROM " + src +
+		" WHERE " + hours + " AND interface_id IN (" + strings.Join(ph, ", ") + ") AND instance_id IS DISTINCT FROM $1)"
+	return from, "TRUE", args, nil
+}
+
 // FlowAggregate is the sum of an entity's rollup rows over a time range,
 // by the flow key of Detective's flow details.
 type FlowAggregate struct {
@@ -167,7 +197,12 @@ func (s *Store) FlowAggregates(ctx context.Context, side FlowSide, key string, b
 	if err != nil || src == "" {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(flowAggregateSQL, filter, first, src), key, ts(start), ts(end))
+	args := []any{key, ts(start), ts(end)}
+	src, filter, args, err = s.entityRollup(ctx, side, key, src, filter, args)
+	if err != nil {
+		return nil, fmt.Errorf("flow aggregates: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(flowAggregateSQL, filter, first, src), args...)
 	if err != nil {
 		return nil, fmt.Errorf("flow aggregates: %w", err)
 	}
@@ -286,6 +321,10 @@ func (s *Store) FlowSeries(ctx context.Context, side FlowSide, key string, row *
 	src, err := s.rollupSource(ctx, start, end)
 	if err != nil || src == "" {
 		return nil, err
+	}
+	src, filter, args, err = s.entityRollup(ctx, side, key, src, filter, args)
+	if err != nil {
+		return nil, fmt.Errorf("flow series: %w", err)
 	}
 	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(flowSeriesSQL, src, filter, rowCond), args...)
 	if err != nil {

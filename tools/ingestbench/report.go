@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gumshoe-dev/gumshoe/internal/ctgen"
 	"github.com/gumshoe-dev/gumshoe/internal/flowgen"
 )
 
@@ -94,7 +93,15 @@ func renderReport(f facts, o options, rows []row) string {
 		fmt.Fprintf(&b, "- DuckDB %s (baseline, via duckdb-go)\n", f.duckdb)
 	}
 	if len(flows) > 0 {
-		fmt.Fprintf(&b, "- input: synthetic VPC flow logs from internal/flowgen (seed %d), gzip, S3 layout, %d records per file\n", seed, flowgen.DefaultRecordsPerFile)
+		for _, r := range flows {
+			if r.format == unpairedV2 {
+				fmt.Fprintf(&b, "- %s input: internal/flowgen (seed %d), default format, %d files of up to %d records, every record a conversation of its own (no reply, no later window): the worst case for the rollup, which then holds a row per record\n",
+					r.format, seed, r.in.files, flowgen.DefaultRecordsPerFile)
+				continue
+			}
+			fmt.Fprintf(&b, "- %s input: the demo organisation's VPC flow logs from the generator behind `gumshoe generate` (seed %d, %d days, every account on %s), gzip, S3 layout, %d files of %s records on average (an hour or less of one flow log each)\n",
+				r.format, seed, generateDays, r.format, r.in.files, thousands(float64(r.in.records)/float64(max(r.in.files, 1))))
+		}
 		fmt.Fprintf(&b, "- baseline: `%s`, `CHECKPOINT`, `SELECT count(*)`, in a fresh database\n", baselineStatement("v2", "<dir>"))
 	}
 	fmt.Fprintf(&b, "- gumshoe: `gumshoe ingest --db <fresh> --json <dir>` until the process exits\n")
@@ -109,8 +116,8 @@ func renderReport(f facts, o options, rows []row) string {
 		writeTable(&b, "events", trails)
 		in := trails[0].in
 		b.WriteString("\n")
-		fmt.Fprintf(&b, "- cloudtrail input: synthetic CloudTrail log files from internal/ctgen (seed %d), `{\"Records\":[…]}` gzip, S3 layout, %d events per file, %s bytes of JSON per event on average\n",
-			seed, ctgen.DefaultEventsPerFile, thousands(float64(in.jsonBytes)/float64(in.records)))
+		fmt.Fprintf(&b, "- cloudtrail input: the demo organisation's trail from the generator behind `gumshoe generate` (seed %d, %d days), `{\"Records\":[…]}` gzip, organization-trail S3 layout, %d files of %s events and %s bytes of JSON per event on average\n",
+			seed, generateDays, in.files, thousands(float64(in.records)/float64(max(in.files, 1))), thousands(float64(in.jsonBytes)/float64(max(in.records, 1))))
 		fmt.Fprintf(&b, "- cloudtrail baseline: `%s`, `CHECKPOINT`, `SELECT count(*)`, in a fresh database: a row per event, its one column a STRUCT of every member found in the files (without `union_by_name`, which DuckDB's error message suggests, the type comes from the first files only and the load fails on the first member missing from them)\n",
 			baselineStatement(cloudTrail, "<dir>"))
 		fmt.Fprintf(&b, "- cloudtrail gumshoe: every event counted in `kinds.cloudtrail.records` and in `SELECT count(*) FROM cloudtrail_events` (eventIDs are unique: nothing is deduplicated)\n")

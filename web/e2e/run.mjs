@@ -355,9 +355,10 @@ try {
   await shot('13-group');
 
   // Back to the finding (shareable URL).
-  await page.goto(findingUrl + '?tab=flows');
+  await page.goto(findingUrl);
   await page.getByTestId('flows-table').locator('tbody tr').first().waitFor();
-  await shot('14-finding-flows-tab');
+  check((await page.getByTestId('flows-table').locator('tbody tr').first().innerText()).includes('finding'), "the finding page shows its instance's flows, annotated");
+  await shot('14-finding-shared-link');
 
   check(problems.length === 0, 'no console errors, CSP violations, dialogs or page errors' + (problems.length ? ':\n  ' + problems.join('\n  ') : ''));
 } catch (e) {

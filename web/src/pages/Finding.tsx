@@ -39,7 +39,6 @@ export function FindingPage({ id }: { id: string }) {
           <Tabs
             tabs={[
               { id: 'overview', label: 'Overview' },
-              ...(instance ? [{ id: 'flows', label: 'Flow details of the instance' }] : []),
               { id: 'raw', label: 'Finding JSON' },
             ]}
             active={tab}
@@ -100,8 +99,8 @@ export function FindingPage({ id }: { id: string }) {
               </Panel>
             </div>
           ) : null}
-          {tab === 'flows' && instance ? (
-            <Panel title={'Flow details of ' + entityKey(instance) + ', annotated with this finding'}>
+          {tab === 'overview' && instance ? (
+            <Panel title={'Flow details of ' + entityKey(instance) + ', annotated with this finding'} id="flows">
               <FlowDetails entity={instance} finding={id} />
             </Panel>
           ) : null}

@@ -430,7 +430,7 @@ function RecordsDrawer({ title, res, offset, onPage, onClose }: { title: string;
       {d ? (
         <>
           <p class="muted small">
-            {fmtTime(d.start)} → {fmtTime(d.end)} UTC. Each record links to the object and line it came from.
+            {fmtTime(d.start)} → {fmtTime(d.end)} UTC. Each record names the object (hover for its full URI) and line it came from.
           </p>
           <div class="table-wrap">
             <table class="data records-table">
@@ -444,11 +444,17 @@ function RecordsDrawer({ title, res, offset, onPage, onClose }: { title: string;
               <tbody>
                 {d.records.map((r) => (
                   <tr>
-                    {cols.map((c) => (
-                      <td class={c === 'object_uri' ? 'break small' : 'nowrap'}>
-                        <Mono v={c.endsWith('_time') ? fmtTime(r[c] as string) : r[c]} />
-                      </td>
-                    ))}
+                    {cols.map((c) =>
+                      c === 'object_uri' ? (
+                        <td class="nowrap small" title={String(r[c] ?? '')}>
+                          <Mono v={String(r[c] ?? '').split('/').pop()} />
+                        </td>
+                      ) : (
+                        <td class="nowrap">
+                          <Mono v={c.endsWith('_time') ? fmtTime(r[c] as string) : r[c]} />
+                        </td>
+                      ),
+                    )}
                   </tr>
                 ))}
               </tbody>

@@ -585,3 +585,33 @@ func TestFindingFlows(t *testing.T) {
 		t.Errorf("match=any err = %v; want ErrInvalid", err)
 	}
 }
+
+// TestFlowViews checks that an interface, and an address that is an
+// interface's own, show the same rows as the instance they belong to, and
+// that a scope without traffic has none.
+func TestFlowViews(t *testing.T) {
+	e := fixture(t)
+	ctx := context.Background()
+	sc := mustScope(t, "2025-03-06T02:00Z", "2025-03-06T04:00Z")
+	want, err := e.FlowDetails(ctx, entity(t, e, "instance:i-0a1b2c3d4e5f67890"), FlowQuery{Scope: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"interface:eni-0123456789abcdef0", "ip:10.0.1.25"} {
+		d, err := e.FlowDetails(ctx, entity(t, e, id), FlowQuery{Scope: sc})
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if d.RowKey != KeyRemoteIP || !slices.Equal(rowIDs(d), rowIDs(want)) || d.Totals != want.Totals {
+			t.Errorf("%s rows = %s %q %+v; want the instance's %q %+v", id, d.RowKey, rowIDs(d), d.Totals, rowIDs(want), want.Totals)
+		}
+	}
+	empty, err := e.FlowDetails(ctx, entity(t, e, "ip:10.0.1.25"), FlowQuery{Scope: mustScope(t, "2025-03-01T00:00Z", "2025-03-02T00:00Z")})
+	if err != nil || len(empty.Rows) != 0 || empty.Totals.Rows != 0 {
+		t.Errorf("a day without traffic = %+v, %v; want no rows", empty, err)
+	}
+	vol, err := e.FlowVolume(ctx, entity(t, e, "ip:10.0.1.25"), sc)
+	if err != nil || len(vol.Buckets) != 2 || vol.Buckets[0].BytesIn != 31020 {
+		t.Errorf("flow volume of the address = %+v, %v; want 2 hourly buckets, 31020 bytes in first", vol, err)
+	}
+}

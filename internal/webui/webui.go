@@ -33,12 +33,32 @@ func Handler() http.Handler {
 	if err != nil {
 		panic(err) // the embed pattern guarantees dist exists
 	}
-	return &handler{files: sub}
+	h := &handler{files: sub}
+	warm.Do(func() { go h.warmUp() })
+	return h
 }
+
+var (
+	// gzipped holds each compressed asset (name → []byte), made once per
+	// process: in the background when the first handler is made, or on
+	// the first request for it.
+	gzipped sync.Map
+	warm    sync.Once
+)
 
 type handler struct {
 	files fs.FS
-	gz    sync.Map // name → []byte, gzipped once on first request
+}
+
+func (h *handler) warmUp() {
+	fs.WalkDir(h.files, ".", func(name string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if b, err := fs.ReadFile(h.files, name); err == nil && len(b) > 1024 {
+				h.gzipped(name, b)
+			}
+		}
+		return nil
+	})
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -97,14 +117,14 @@ func (h *handler) write(w http.ResponseWriter, r *http.Request, name string, b [
 }
 
 func (h *handler) gzipped(name string, b []byte) []byte {
-	if v, ok := h.gz.Load(name); ok {
+	if v, ok := gzipped.Load(name); ok {
 		return v.([]byte)
 	}
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	zw.Write(b)
 	zw.Close()
-	v, _ := h.gz.LoadOrStore(name, buf.Bytes())
+	v, _ := gzipped.LoadOrStore(name, buf.Bytes())
 	return v.([]byte)
 }
 

@@ -1,8 +1,11 @@
 package webui
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -81,6 +84,15 @@ func TestIndexAndAssets(t *testing.T) {
 		w := get(t, h, "GET", m[1], map[string]string{"Accept-Encoding": "gzip"})
 		if w.Code != 200 || w.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(w.Header().Get("Cache-Control"), "immutable") {
 			t.Errorf("GET %s = %d encoding %q cache %q", m[1], w.Code, w.Header().Get("Content-Encoding"), w.Header().Get("Cache-Control"))
+		}
+		zr, err := gzip.NewReader(w.Body)
+		if err != nil {
+			t.Fatalf("GET %s: %v", m[1], err)
+		}
+		got, _ := io.ReadAll(zr)
+		want, _ := fs.ReadFile(dist, "dist"+m[1])
+		if !bytes.Equal(got, want) {
+			t.Errorf("GET %s: gzipped body is not the asset (%d bytes; want %d)", m[1], len(got), len(want))
 		}
 		ct := w.Header().Get("Content-Type")
 		if !strings.Contains(ct, "javascript") && !strings.Contains(ct, "css") {

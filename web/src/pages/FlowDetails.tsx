@@ -138,7 +138,7 @@ export function FlowDetails({ entity, finding }: FlowDetailsProps) {
           Window {fmtTime(win.start)} → {fmtTime(win.end)} UTC, {win.bucket_seconds / 3600} h buckets (flow panels read the hourly rollup). Drag across a chart to narrow the window; click a bucket for its raw records.
         </p>
       ) : null}
-      <FilterBar filters={filters} match={match} />
+      <FilterBar filters={filters} match={match} rowKey={rowKey} />
       <div class="chart-controls" role="group" aria-label="Chart options">
         <label>
           <input type="checkbox" checked={overall} onChange={() => setParams({ overall: overall ? '0' : null }, true)} /> Overall traffic
@@ -299,9 +299,12 @@ function FlowTable({ data, rowKey, selected, toggle, sort, order, scope, openRec
   );
 }
 
-function FilterBar({ filters, match }: { filters: string[]; match: string }) {
+function FilterBar({ filters, match, rowKey }: { filters: string[]; match: string; rowKey: string }) {
+  // Rows are keyed by remote IP or, for an outside address, by instance.
+  const fields = FILTER_FIELDS.filter((f) => f.field !== (rowKey === 'instance' ? 'remote_ip' : 'instance'));
   const parsed = filters.map((f) => parseFilter(f) ?? { field: 'remote_ip', op: '=' as const, value: f });
-  const [draft, setDraft] = useState<FlowFilter>({ field: 'remote_ip', op: '=', value: '' });
+  const [draft0, setDraft] = useState<FlowFilter>({ field: fields[0].field, op: '=', value: '' });
+  const draft = fields.some((f) => f.field === draft0.field) ? draft0 : { ...draft0, field: fields[0].field };
   const err = draft.value ? validFilter(draft) : null;
   const add = (f: FlowFilter) => {
     if (validFilter(f)) return;
@@ -345,7 +348,7 @@ function FilterBar({ filters, match }: { filters: string[]; match: string }) {
         }}
       >
         <select aria-label="Filter field" value={draft.field} onChange={(e) => setDraft({ ...draft, field: (e.target as HTMLSelectElement).value })}>
-          {FILTER_FIELDS.map((f) => (
+          {fields.map((f) => (
             <option value={f.field}>{f.label}</option>
           ))}
         </select>
@@ -361,12 +364,16 @@ function FilterBar({ filters, match }: { filters: string[]; match: string }) {
         {err ? <span class="error-inline">{err}</span> : null}
         <span class="presets">
           Presets:{' '}
-          <button type="button" class="chip" onClick={() => add({ field: 'remote_ip', op: '=', value: 'public' })}>
-            public IPs
-          </button>
-          <button type="button" class="chip" onClick={() => add({ field: 'remote_ip', op: '=', value: 'private' })}>
-            private IPs
-          </button>
+          {rowKey !== 'instance' ? (
+            <>
+              <button type="button" class="chip" onClick={() => add({ field: 'remote_ip', op: '=', value: 'public' })}>
+                public IPs
+              </button>
+              <button type="button" class="chip" onClick={() => add({ field: 'remote_ip', op: '=', value: 'private' })}>
+                private IPs
+              </button>
+            </>
+          ) : null}
           <button type="button" class="chip" onClick={() => add({ field: 'action', op: '=', value: 'reject' })}>
             REJECT only
           </button>

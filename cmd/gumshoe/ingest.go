@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/gumshoe-dev/gumshoe/internal/detect"
 	"github.com/gumshoe-dev/gumshoe/internal/flowlog"
 	"github.com/gumshoe-dev/gumshoe/internal/geoip"
 	"github.com/gumshoe-dev/gumshoe/internal/ingest"
@@ -27,6 +28,8 @@ func newIngestCommand(g *globalOptions) *cobra.Command {
 		strict   bool
 		asJSON   bool
 		workers  int
+		noDetect bool
+		lists    []string
 	)
 	cmd := &cobra.Command{
 		Use:   "ingest [flags] SOURCE...",
@@ -44,7 +47,10 @@ AWS_ENDPOINT_URL).
 Objects already ingested are skipped. Bad lines are counted, reported and
 skipped; the good lines are kept. The exit status is non-zero only with
 --strict (then nothing of an object with a bad line is kept) or when nothing
-could be read at all.`,
+could be read at all.
+
+Once the records are committed, gumshoe's detections run over what is new
+(as gumshoe detect does; --no-detect skips them).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := ingest.Config{Sources: args, Strict: strict, Workers: workers, Accounts: accounts, Regions: regions}
@@ -73,11 +79,31 @@ could be read at all.`,
 			if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 				cfg.Progress = progressPrinter(stderr)
 			}
+			dcfg := detect.Config{Logger: cfg.Logger, GeoIP: res}
+			for _, l := range lists {
+				if err := dcfg.Intel.ReadThreatList(l); err != nil {
+					return err
+				}
+			}
 			st, err := g.open(cmd.Context(), stderr, false)
 			if err != nil {
 				return err
 			}
 			sum, runErr := ingest.Run(cmd.Context(), st, cfg)
+			var found *detect.Summary
+			if !noDetect && sum != nil && sum.RecordsIngested > 0 && (runErr == nil || errors.Is(runErr, ingest.ErrStrict)) {
+				if cfg.Progress != nil {
+					fmt.Fprint(stderr, "\r\033[Kdetecting...")
+				}
+				d, err := detect.Run(cmd.Context(), st, dcfg)
+				if err != nil {
+					// The records are committed; say so rather than lose
+					// the summary.
+					fmt.Fprintln(stderr, "gumshoe ingest: detections failed (the records are stored; run gumshoe detect):", err)
+				} else {
+					found = &d
+				}
+			}
 			if cerr := st.Close(); cerr != nil && runErr == nil {
 				runErr = cerr
 			}
@@ -90,11 +116,14 @@ could be read at all.`,
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(sum); err != nil {
+				if err := enc.Encode(ingestOutput{sum, found}); err != nil {
 					return err
 				}
 			} else {
 				printSummary(cmd.OutOrStdout(), sum)
+				if found != nil {
+					printDetections(cmd.OutOrStdout(), found)
+				}
 			}
 			switch {
 			case runErr == nil:
@@ -116,7 +145,29 @@ could be read at all.`,
 	cmd.Flags().BoolVar(&strict, "strict", false, "reject a whole object when any of its lines is bad, and exit non-zero")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	cmd.Flags().IntVar(&workers, "workers", 0, "objects decoded at once (default: one per core)")
+	cmd.Flags().BoolVar(&noDetect, "no-detect", false, "do not run the detections after the ingest")
+	cmd.Flags().StringSliceVar(&lists, "threat-list", nil, "threat intelligence for the detections: a file of IPs, CIDRs and domains, one a line (repeatable)")
 	return cmd
+}
+
+// ingestOutput is what ingest --json prints: the ingest summary and, when
+// the detections ran, theirs.
+type ingestOutput struct {
+	*ingest.Summary
+	Detections *detect.Summary `json:"detections,omitempty"`
+}
+
+// printDetections prints one line about a detection run, and one per
+// finding it raised or updated.
+func printDetections(w io.Writer, d *detect.Summary) {
+	fmt.Fprintf(w, "detections: %d new findings, %d updated (%.1fs)\n", d.New, d.Updated, d.Seconds)
+	for _, f := range d.Findings {
+		state := "updated"
+		if f.New {
+			state = "new"
+		}
+		fmt.Fprintf(w, "  %-7s %4.1f %s: %s\n", state, f.Severity, safeCell(f.Type), safeCell(f.Title))
+	}
 }
 
 func progressPrinter(w io.Writer) func(ingest.Progress) {

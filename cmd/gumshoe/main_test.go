@@ -225,3 +225,52 @@ func TestLookup(t *testing.T) {
 		t.Errorf("lookup of a hostile value = %q, %v; want only the header", out, err)
 	}
 }
+
+// TestIngestRunsDetections checks that ingest runs the detections over
+// what it committed (a trail stopped in a real Stratus Red Team
+// detonation), reports them, and that --no-detect leaves them out.
+func TestIngestRunsDetections(t *testing.T) {
+	src := "../../internal/cloudtrail/testdata/stratus-red-team_detonation-logs/aws.defense-evasion.cloudtrail-stop.json"
+	dir := t.TempDir()
+	db := filepath.Join(dir, "d.duckdb")
+	stdout, stderr, err := run(t, "ingest", "--db", db, "--json", src)
+	if err != nil {
+		t.Fatalf("ingest: %v\n%s", err, stderr)
+	}
+	var out struct {
+		RecordsIngested int64 `json:"records_ingested"`
+		Detections      *struct {
+			New    int            `json:"new"`
+			ByType map[string]int `json:"by_type"`
+		} `json:"detections"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("ingest --json: %v\n%s", err, stdout)
+	}
+	if out.RecordsIngested == 0 || out.Detections == nil || out.Detections.ByType["Stealth:IAMUser/CloudTrailLoggingDisabled"] == 0 {
+		t.Fatalf("ingest --json = %s; want the events and a CloudTrailLoggingDisabled finding", stdout)
+	}
+	stdout, _, err = run(t, "query", "--db", db, "--format", "csv", "SELECT count(*) FROM findings WHERE source = 'gumshoe'")
+	if lines := strings.Fields(stdout); err != nil || len(lines) != 2 || lines[1] == "0" {
+		t.Errorf("findings after ingest: %q, %v; want some", stdout, err)
+	}
+
+	db2 := filepath.Join(dir, "n.duckdb")
+	stdout, stderr, err = run(t, "ingest", "--db", db2, "--json", "--no-detect", src)
+	if err != nil {
+		t.Fatalf("ingest --no-detect: %v\n%s", err, stderr)
+	}
+	if strings.Contains(stdout, `"detections"`) {
+		t.Errorf("ingest --no-detect ran the detections: %s", stdout)
+	}
+	stdout, _, err = run(t, "query", "--db", db2, "--format", "csv", "SELECT count(*) FROM findings WHERE source = 'gumshoe'")
+	if lines := strings.Fields(stdout); err != nil || len(lines) != 2 || lines[1] != "0" {
+		t.Errorf("findings after ingest --no-detect: %q, %v; want none", stdout, err)
+	}
+	// The text summary names what was found.
+	db3 := filepath.Join(dir, "t.duckdb")
+	stdout, _, err = run(t, "ingest", "--db", db3, src)
+	if err != nil || !strings.Contains(stdout, "detections: ") || !strings.Contains(stdout, "CloudTrailLoggingDisabled") {
+		t.Errorf("ingest summary = %q, %v; want the detections", stdout, err)
+	}
+}

@@ -104,7 +104,7 @@ func renderReport(f facts, o options, rows []row) string {
 		}
 		fmt.Fprintf(&b, "- baseline: `%s`, `CHECKPOINT`, `SELECT count(*)`, in a fresh database\n", baselineStatement("v2", "<dir>"))
 	}
-	fmt.Fprintf(&b, "- gumshoe: `gumshoe ingest --db <fresh> --json <dir>` until the process exits\n")
+	fmt.Fprintf(&b, "- gumshoe: `gumshoe ingest --no-detect --db <fresh> --json <dir>` until the process exits (the detections that follow an ingest by default are measured on their own)\n")
 	fmt.Fprintf(&b, "- best of %d runs; peak RSS is the highest of the runs; B/record is the on-disk database (and lake) size\n", o.runs)
 
 	if len(flows) > 0 {

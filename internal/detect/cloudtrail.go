@@ -231,7 +231,7 @@ func inRanges(t time.Time, rs []store.TimeRange) bool {
 // consoleLogins: successful console sign-ins of one principal from
 // several countries within the window.
 func (r *run) consoleLogins(ctx context.Context) error {
-	first := r.sc.CloudTrail[0].Start.Add(-r.cfg.ConsoleWindow)
+	first := r.sc.CloudTrail[0].Start.AddDate(0, 0, -r.cfg.BaselineDays)
 	last := r.sc.CloudTrail[len(r.sc.CloudTrail)-1].End
 	logins, err := r.st.DetectConsoleLogins(ctx, first, last)
 	if err != nil {
@@ -247,15 +247,31 @@ func (r *run) consoleLogins(ctx context.Context) error {
 			if !inRanges(e.Time, r.sc.CloudTrail) || e.Country == "" {
 				continue
 			}
-			countries := map[string]bool{}
+			countries, usual := map[string]bool{}, map[string]bool{}
 			var addrs []string
+			since := time.Time{}
 			for _, p := range list[:i+1] {
-				if p.Country != "" && !p.Time.Before(e.Time.Add(-r.cfg.ConsoleWindow)) {
+				if !p.Time.Before(e.Time.AddDate(0, 0, -r.cfg.BaselineDays)) {
+					since = minTime(since, p.Time)
+				}
+				switch {
+				case p.Country == "" || p.Time.Before(e.Time.AddDate(0, 0, -r.cfg.BaselineDays)):
+				case p.Time.Before(e.Time.Add(-r.cfg.ConsoleWindow)):
+					usual[p.Country] = true
+				default:
 					countries[p.Country] = true
 					addrs = append(addrs, p.SourceIP+" ("+p.Country+")")
 				}
 			}
-			if len(countries) < r.cfg.ConsoleMinCountries {
+			// A principal that signs in from these countries anyway
+			// (people who live in one and work in another) is not news.
+			fresh := false
+			for c := range countries {
+				fresh = fresh || !usual[c]
+			}
+			// Nor is a principal whose habits are not known yet.
+			known := !since.IsZero() && !since.After(e.Time.Add(-r.cfg.MinBaseline))
+			if len(countries) < r.cfg.ConsoleMinCountries || !fresh || !known {
 				continue
 			}
 			cs := keysBool(countries)

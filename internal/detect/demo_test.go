@@ -32,7 +32,7 @@ func TestDemoScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	geo, err := geoip.Open(geoip.Config{CityDB: filepath.Join(dir, demo.CityDB), ASNDB: filepath.Join(dir, demo.ASNDB)})
+	geo, err := geoip.Open(geoip.Config{CityDB: filepath.Join(dir, demo.CityDB), ASNDB: filepath.Join(dir, demo.ASNDB), Examples: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +115,34 @@ func TestDemoScenarios(t *testing.T) {
 	for _, sc := range truth.Scenarios {
 		if grouped[sc.ID] == sc.Benign {
 			t.Errorf("scenario %s (benign %v): grouped %v", sc.ID, sc.Benign, grouped[sc.ID])
+		}
+	}
+
+	// Investigating the leaked key's user over the scenario: a new
+	// place, network and user agent, and the findings.
+	for _, sc := range truth.Scenarios {
+		if sc.ID != "leaked-access-key" {
+			continue
+		}
+		for _, e := range sc.Entities {
+			if e.Type != "iam_user" {
+				continue
+			}
+			inv, err := detect.Investigate(ctx, st, "iam_user:"+e.Key, sc.Start.Add(-time.Hour), sc.End.Add(time.Hour), detect.InvestigateConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := indicatorCounts(inv)
+			for _, typ := range []string{detect.IndicatorNewGeolocation, detect.IndicatorNewASO, detect.IndicatorNewUserAgent,
+				detect.IndicatorRelatedFinding, detect.IndicatorTTP, detect.IndicatorRelatedGroup} {
+				if n[typ] == 0 {
+					t.Errorf("investigation of %s: no %s (%v; notes %v)", e.Key, typ, n, inv.Notes)
+				}
+			}
+			if inv.Severity != "MEDIUM" && inv.Severity != "HIGH" {
+				t.Errorf("investigation of %s: severity %s", e.Key, inv.Severity)
+			}
+			t.Logf("investigation of %s: %s %v", e.Key, inv.Severity, n)
 		}
 	}
 

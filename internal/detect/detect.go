@@ -103,7 +103,8 @@ type Config struct {
 
 	// UnauthorizedAccess:IAMUser/ConsoleLoginSuccess.B: successful
 	// console sign-ins of one principal from at least ConsoleMinCountries
-	// countries within ConsoleWindow.
+	// countries within ConsoleWindow, one of them a country it had not
+	// signed in from in the baseline before the window.
 	ConsoleMinCountries int
 	ConsoleWindow       time.Duration
 

@@ -460,8 +460,9 @@ func TestThreatListErrors(t *testing.T) {
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
-// TestConsoleLogins: bob signs in from Germany, then from the United
-// States eight hours later (a finding); carol twice from Germany (none).
+// TestConsoleLogins: bob, who signs in from Germany every day, signs in
+// from Germany and then from the United States eight hours later (a
+// finding); carol twice from Germany (none).
 func TestConsoleLogins(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
@@ -481,10 +482,18 @@ func TestConsoleLogins(t *testing.T) {
 	}
 	var ct ctLog
 	ok := `,"responseElements":{"ConsoleLogin":"Success"}`
+	for d := 1; d <= 14; d++ {
+		ct.event(at.AddDate(0, 0, -d), user("bob"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
+	}
 	ct.event(at, user("bob"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
 	ct.event(at.Add(8*time.Hour), user("bob"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.2", "Mozilla/5.0", ok)
 	ct.event(at, user("carol"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
 	ct.event(at.Add(time.Hour), user("carol"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
+	// erin signs in from both countries every week: not news.
+	for d := 1; d <= 14; d++ {
+		ct.event(at.AddDate(0, 0, -d), user("erin"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
+		ct.event(at.AddDate(0, 0, -d).Add(6*time.Hour), user("erin"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.2", "Mozilla/5.0", ok)
+	}
 	// A failed sign-in from a third country does not count.
 	ct.event(at.Add(2*time.Hour), user("carol"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.2", "Mozilla/5.0", `,"responseElements":{"ConsoleLogin":"Failure"}`)
 	ingestFiles(t, st, writeFile(t, t.TempDir(), "ct.json", ct.bytes()))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -499,7 +500,7 @@ func TestTargetedLookupsMatchViews(t *testing.T) {
 			t.Errorf("EntityByID(%q) = %+v; the entities view has %v", id, ent, row)
 		}
 		ref, err := fixtureStore.EntityRef(ctx, id)
-		if err != nil || ref.Type != ent.Type || ref.NaturalKey != ent.NaturalKey {
+		if err != nil || ref.Type != ent.Type || ref.NaturalKey != ent.NaturalKey || fmt.Sprint(ref.Attributes) != fmt.Sprint(ent.Attributes) {
 			t.Errorf("EntityRef(%q) = %+v, %v; want type %s, key %s", id, ref, err, ent.Type, ent.NaturalKey)
 		}
 		got, err := fixtureStore.Neighbours(ctx, id, start, end, 1000)

@@ -72,7 +72,8 @@ func classify(q string) (string, []string) {
 // Search finds the entities a search box string names: an address or
 // CIDR block, an instance or interface ID, an ARN, an access key, an
 // account, a user agent, a bucket, a domain or a finding ID; values that
-// contain the string when nothing matches exactly as typed.
+// contain the string when nothing matches exactly as typed. Exact matches
+// come without first and last seen (see exact).
 func (e *Engine) Search(ctx context.Context, q string) (*SearchResult, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
@@ -174,11 +175,13 @@ func exactIDs(kind, q string) []string {
 	return nil
 }
 
-// exact returns the entities whose IDs the string names.
+// exact returns the entities whose IDs the string names: their type, key
+// and name, without first and last seen (the details panel sums those),
+// so that an address busy in millions of flows is found at its first row.
 func (e *Engine) exact(ctx context.Context, kind, q string) ([]store.Entity, error) {
 	var out []store.Entity
 	for _, id := range exactIDs(kind, q) {
-		ent, err := e.st.EntityByID(ctx, id)
+		ent, err := e.st.EntityRef(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}

@@ -24,8 +24,8 @@ type Entity struct {
 	NaturalKey  string         `json:"natural_key"`
 	DisplayName string         `json:"display_name"`
 	AccountID   string         `json:"account_id,omitempty"`
-	FirstSeen   *time.Time     `json:"first_seen"`
-	LastSeen    *time.Time     `json:"last_seen"`
+	FirstSeen   *time.Time     `json:"first_seen,omitempty"`
+	LastSeen    *time.Time     `json:"last_seen,omitempty"`
 	Attributes  map[string]any `json:"attributes,omitempty"`
 	// Exact is set by search for a whole-value match.
 	Exact bool `json:"exact,omitempty"`
@@ -150,7 +150,7 @@ FROM graph_entities WHERE entity_id = $1 GROUP BY type, natural_key LIMIT 1`, id
 	switch {
 	case err == nil:
 		e.DisplayName, e.AccountID = cmpOr(name.String, e.NaturalKey), account.String
-		return e, nil
+		return e, s.addressAttributes(ctx, e)
 	case !errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("entity: %w", err)
 	}
@@ -170,7 +170,25 @@ FROM graph_entities WHERE entity_id = $1 GROUP BY type, natural_key LIMIT 1`, id
 	if t, ok := entityTypes[prefix]; ok {
 		e.Type = t
 	}
-	return e, nil
+	return e, s.addressAttributes(ctx, e)
+}
+
+// addressAttributes gives an address entity the attributes the entities
+// view gives it.
+func (s *Store) addressAttributes(ctx context.Context, e *Entity) error {
+	if e.Type != "ip" {
+		return nil
+	}
+	var attrs sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT json_object('private', is_private_address(a.k),
+		'country', i.country, 'city', i.city, 'latitude', i.latitude, 'longitude', i.longitude,
+		'asn', i.asn, 'as_org', i.as_org, 'aws_service', i.aws_service, 'aws_region', i.aws_region)::VARCHAR
+FROM (SELECT $1::VARCHAR AS k) a LEFT JOIN ip_info i ON i.ip = a.k`, e.NaturalKey).Scan(&attrs)
+	if err != nil {
+		return fmt.Errorf("entity: %w", err)
+	}
+	e.Attributes = jsonObject(attrs.String)
+	return nil
 }
 
 func cmpOr(a, b string) string {

@@ -15,19 +15,13 @@ import (
 	"golang.org/x/term"
 
 	"github.com/gumshoe-dev/gumshoe/internal/demo"
+	"github.com/gumshoe-dev/gumshoe/internal/detect"
 	"github.com/gumshoe-dev/gumshoe/internal/geoip"
 	"github.com/gumshoe-dev/gumshoe/internal/ingest"
+	"github.com/gumshoe-dev/gumshoe/internal/store"
 )
 
 func init() { commands = append(commands, newDemoCommand) }
-
-// serveConsole serves the console on a database once the demo has filled
-// it; nil until the server is wired in.
-var serveConsole func(ctx context.Context, g *globalOptions, dbPath, listen string) error
-
-// runDetections runs gumshoe's detections over a database; nil until
-// detections exist.
-var runDetections func(ctx context.Context, dbPath string) error
 
 // defaultDemoDB is the demo's database unless --db names another: the demo
 // never writes into $GUMSHOE_DB or ./gumshoe.duckdb, which may hold real
@@ -166,12 +160,8 @@ func runDemo(ctx context.Context, g *globalOptions, stdout, stderr io.Writer, o 
 	if err := printDemoCounts(ctx, g, stdout, stderr); err != nil {
 		return err
 	}
-	if runDetections != nil {
-		if err := runDetections(ctx, o.dbPath); err != nil {
-			return fmt.Errorf("detections: %w", err)
-		}
-	} else {
-		fmt.Fprintln(stdout, "detections: not built yet; GuardDuty's own findings (production only) are in the findings table")
+	if err := detectDemo(ctx, o.dbPath, stdout); err != nil {
+		return fmt.Errorf("detections: %w", err)
 	}
 	if err := printScenarios(stdout, filepath.Join(o.out, demo.TruthFile)); err != nil {
 		return err
@@ -180,11 +170,25 @@ func runDemo(ctx context.Context, g *globalOptions, stdout, stderr io.Writer, o 
 	if !o.serve {
 		return nil
 	}
-	if serveConsole == nil {
-		fmt.Fprintf(stdout, "the console is not built yet; query the demo instead, e.g.\n  gumshoe query --db %s \"SELECT type, count(*) FROM entities GROUP BY ALL ORDER BY 2 DESC\"\n", o.dbPath)
-		return nil
+	return serveConsoleImpl(ctx, g, o.dbPath, o.listen)
+}
+
+// detectDemo runs gumshoe's detections over the demo's database, as ingest
+// does after committing, and says what they found.
+func detectDemo(ctx context.Context, dbPath string, w io.Writer) error {
+	st, err := store.Open(ctx, dbPath, store.Options{MemoryLimit: envOr("GUMSHOE_MEMORY_LIMIT", "1GB")})
+	if err != nil {
+		return err
 	}
-	return serveConsole(ctx, g, o.dbPath, o.listen)
+	sum, err := detect.Run(ctx, st, detect.Config{})
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	printDetections(w, &sum)
+	return nil
 }
 
 func daysOf(c demo.Config) int {

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/csv"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gumshoe-dev/gumshoe/internal/demo"
 )
@@ -45,7 +51,13 @@ func TestDemo(t *testing.T) {
 		t.Errorf("demo rejected lines or warned:\n%s\n%s", stdout, stderr)
 	}
 	for i, table := range []string{"flow_logs", "cloudtrail_events", "dns_queries", "findings"} {
-		got := queryRows(t, db, "SELECT count(*) FROM "+table)[0][0]
+		// The tables as ingested, before gumshoe's own detections add
+		// findings (checked below).
+		where := ""
+		if table == "findings" {
+			where = " WHERE source <> 'gumshoe'"
+		}
+		got := queryRows(t, db, "SELECT count(*) FROM "+table+where)[0][0]
 		if got != m[i+1] {
 			t.Errorf("%s holds %s rows; the generator wrote %s", table, got, m[i+1])
 		}
@@ -55,6 +67,9 @@ func TestDemo(t *testing.T) {
 		if !regexp.MustCompile(`(?m)^\s+` + table + `\s+` + got + `\s*$`).MatchString(stdout) {
 			t.Errorf("demo output does not print %s = %s:\n%s", table, got, stdout)
 		}
+	}
+	if n := queryRows(t, db, "SELECT count(*) FROM findings WHERE source = 'gumshoe'")[0][0]; n == "0" || !strings.Contains(stdout, "detections: ") {
+		t.Errorf("the demo raised no findings of its own (%s), or did not say:\n%s", n, stdout)
 	}
 	// Every entity of the ground truth is in the behavior graph.
 	truth, err := demo.ReadTruth(filepath.Join(out, demo.TruthFile))
@@ -146,17 +161,63 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-func TestDemoWithoutConsole(t *testing.T) {
-	if serveConsole != nil {
-		t.Skip("the console is wired in")
-	}
-	dir := t.TempDir()
-	stdout, _, err := run(t, "demo", "--db", filepath.Join(dir, "d.duckdb"), "--days", "1", "--seed", "2")
+// TestDemoServes runs the demo as a newcomer does, without --no-serve:
+// it ingests, detects, and serves the console, whose health endpoint and
+// first page answer on loopback.
+func TestDemoServes(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stdout, "console is not built yet") || !strings.Contains(stdout, "gumshoe query") {
-		t.Errorf("demo without a console does not say so:\n%s", stdout)
+	addr := l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := newRootCommand()
+	cmd.SetArgs([]string{"demo", "--db", filepath.Join(dir, "d.duckdb"), "--days", "2", "--seed", "2", "--listen", addr})
+	var stdout, stderr bytes.Buffer
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("demo ended before serving: %v\n%s\n%s", err, stdout.String(), stderr.String())
+		default:
+		}
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "ok") {
+				t.Fatalf("/healthz = %d %s", resp.StatusCode, body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the console did not answer: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(strings.ToLower(string(page)), "<html") {
+		t.Errorf("GET / = %d, %.200s", resp.StatusCode, page)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("demo after shutdown: %v", err)
+	}
+	if !strings.Contains(stdout.String(), "detections: ") {
+		t.Errorf("the demo did not report its detections:\n%s", stdout.String())
 	}
 }
 

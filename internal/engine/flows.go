@@ -210,15 +210,17 @@ func (e *Engine) FlowDetails(ctx context.Context, ent *store.Entity, q FlowQuery
 	}
 	rows := foldRows(aggs, v.rowKey)
 	out := &FlowDetails{Scope: q.Scope, Window: w, RowKey: v.rowKey, Finding: finding, Rows: []FlowRow{}, Offset: q.Offset}
-	var kept []FlowRow
-	for _, r := range rows {
+	// Filter in place: rows are large, and there can be many.
+	kept := rows[:0]
+	for i := range rows {
+		r := &rows[i]
 		if finding != nil {
-			r.Finding = annotate(&r, finding, v.rowKey)
+			r.Finding = annotate(r, finding, v.rowKey)
 		}
-		if !matchAll(q.Filters, q.Any, &r) {
+		if !matchAll(q.Filters, q.Any, r) {
 			continue
 		}
-		kept = append(kept, r)
+		kept = append(kept, *r)
 		out.Totals.Rows++
 		out.Totals.BytesIn += r.BytesIn
 		out.Totals.BytesOut += r.BytesOut
@@ -275,43 +277,22 @@ func (e *Engine) FindingFlows(ctx context.Context, findingID string, q FlowQuery
 	return e.FlowDetails(ctx, ent, q)
 }
 
-// foldRows sums rollup aggregates into flow-details rows.
+// foldRows turns rollup aggregates into flow-details rows. The store
+// groups by the row key, so each aggregate is one row.
 func foldRows(aggs []store.FlowAggregate, rowKey string) []FlowRow {
-	by := map[string]*FlowRow{}
-	var order []string
-	for _, a := range aggs {
-		r := FlowRow{LocalPort: a.LocalPort, RemotePort: a.RemotePort, Protocol: a.Protocol, Direction: a.Direction}
+	out := make([]FlowRow, len(aggs))
+	for i, a := range aggs {
+		r := &out[i]
+		*r = FlowRow{LocalPort: a.LocalPort, RemotePort: a.RemotePort, Protocol: a.Protocol, Direction: a.Direction,
+			BytesIn: a.BytesIn, BytesOut: a.BytesOut, PacketsIn: a.PacketsIn, PacketsOut: a.PacketsOut, Flows: a.Flows,
+			AcceptedFlows: a.Accepted, RejectedFlows: a.Rejected, FirstSeen: a.FirstSeen.UTC(), LastSeen: a.LastSeen.UTC(),
+			ProtocolName: protocolName(a.Protocol)}
 		if rowKey == KeyInstance {
 			r.Instance = a.InstanceID
 		} else {
 			r.RemoteIP = a.RemoteAddr
 		}
-		r.ID = rowID(&r)
-		row, ok := by[r.ID]
-		if !ok {
-			r.ProtocolName = protocolName(r.Protocol)
-			r.FirstSeen, r.LastSeen = a.FirstSeen.UTC(), a.LastSeen.UTC()
-			row = &r
-			by[r.ID] = row
-			order = append(order, r.ID)
-		}
-		row.BytesIn += a.BytesIn
-		row.BytesOut += a.BytesOut
-		row.PacketsIn += a.PacketsIn
-		row.PacketsOut += a.PacketsOut
-		row.Flows += a.Flows
-		row.AcceptedFlows += a.Accepted
-		row.RejectedFlows += a.Rejected
-		if a.FirstSeen.Before(row.FirstSeen) {
-			row.FirstSeen = a.FirstSeen.UTC()
-		}
-		if a.LastSeen.After(row.LastSeen) {
-			row.LastSeen = a.LastSeen.UTC()
-		}
-	}
-	out := make([]FlowRow, 0, len(order))
-	for _, id := range order {
-		r := by[id]
+		r.ID = rowID(r)
 		switch {
 		case r.AcceptedFlows > 0 && r.RejectedFlows > 0:
 			r.Action = "MIXED"
@@ -320,7 +301,6 @@ func foldRows(aggs []store.FlowAggregate, rowKey string) []FlowRow {
 		case r.AcceptedFlows > 0:
 			r.Action = "ACCEPT"
 		}
-		out = append(out, *r)
 	}
 	return out
 }

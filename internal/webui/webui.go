@@ -6,8 +6,6 @@
 package webui
 
 import (
-	"bytes"
-	"compress/gzip"
 	"embed"
 	"encoding/json"
 	"io/fs"
@@ -16,7 +14,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 //go:embed dist
@@ -33,32 +30,11 @@ func Handler() http.Handler {
 	if err != nil {
 		panic(err) // the embed pattern guarantees dist exists
 	}
-	h := &handler{files: sub}
-	warm.Do(func() { go h.warmUp() })
-	return h
+	return &handler{files: sub}
 }
-
-var (
-	// gzipped holds each compressed asset (name → []byte), made once per
-	// process: in the background when the first handler is made, or on
-	// the first request for it.
-	gzipped sync.Map
-	warm    sync.Once
-)
 
 type handler struct {
 	files fs.FS
-}
-
-func (h *handler) warmUp() {
-	fs.WalkDir(h.files, ".", func(name string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if b, err := fs.ReadFile(h.files, name); err == nil && len(b) > 1024 {
-				h.gzipped(name, b)
-			}
-		}
-		return nil
-	})
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -105,27 +81,19 @@ func (h *handler) write(w http.ResponseWriter, r *http.Request, name string, b [
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Add("Vary", "Accept-Encoding")
-	if len(b) > 1024 && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-		b = h.gzipped(name, b)
-		w.Header().Set("Content-Encoding", "gzip")
+	// The build gzips each asset (web/scripts/stamp.mjs): nothing is
+	// compressed at run time.
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		if gz, err := fs.ReadFile(h.files, name+".gz"); err == nil {
+			b = gz
+			w.Header().Set("Content-Encoding", "gzip")
+		}
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(b)
 	}
-}
-
-func (h *handler) gzipped(name string, b []byte) []byte {
-	if v, ok := gzipped.Load(name); ok {
-		return v.([]byte)
-	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	zw.Write(b)
-	zw.Close()
-	v, _ := gzipped.LoadOrStore(name, buf.Bytes())
-	return v.([]byte)
 }
 
 // notFound answers an unknown API path in the API's error envelope.

@@ -263,7 +263,15 @@ function FlowTable({ data, rowKey, selected, toggle, sort, order, scope, openRec
             const who = rowKey === 'instance' ? r.instance : r.remote_ip;
             const whoId = rowKey === 'instance' ? 'instance:' + who : 'ip:' + who;
             return (
-              <tr class={(sel ? 'selected ' : '') + (r.finding ? 'annotated' : '')} data-row={r.id}>
+              <tr
+                class={(sel ? 'selected ' : '') + (r.finding ? 'annotated ' : '') + 'clickable'}
+                data-row={r.id}
+                title="Click for the raw records"
+                onClick={(e) => {
+                  // A click on the row itself (not its links, box or button) opens its records.
+                  if (!(e.target as Element).closest('a, button, input')) openRecords(r.id);
+                }}
+              >
                 <td>
                   <input type="checkbox" checked={sel} onChange={() => toggle(r.id)} aria-label={'Plot ' + rowLabel(r.id)} />
                 </td>

@@ -142,6 +142,8 @@ func TestGolden(t *testing.T) {
 		{"entity_user", "GET", "/api/v1/entities/" + alice + "?start=2025-03-06T02:00Z&end=2025-03-06T03:00Z", "", 200},
 		{"entity_interface_findings", "GET", "/api/v1/entities/interface:eni-0123456789abcdef0/findings", "", 200},
 		{"user_api_calls", "GET", "/api/v1/entities/" + alice + "/api-calls?start=2025-03-06T02:00Z&end=2025-03-06T02:40Z", "", 200},
+		{"user_api_call_records", "GET", "/api/v1/entities/" + alice + "/api-calls/records?start=2025-03-06T02:00Z&end=2025-03-06T02:40Z&bucket=2025-03-06T02:25:00Z", "", 200},
+		{"user_api_call_records_ua", "GET", "/api/v1/entities/" + alice + "/api-calls/records?user_agent=%3Cscript%3Ealert(1)%3C%2Fscript%3E&operation=s3.amazonaws.com:GetObject", "", 200},
 		{"user_observed_ips", "GET", "/api/v1/entities/" + alice + "/observed/ips", "", 200},
 		{"user_observed_user_agents", "GET", "/api/v1/entities/" + alice + "/observed/user-agents", "", 200},
 		{"user_observed_api_calls", "GET", "/api/v1/entities/" + alice + "/observed/api-calls", "", 200},

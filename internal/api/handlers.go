@@ -38,6 +38,13 @@ func (s *Server) apiRoutes() []route {
 		{method: "GET", path: "/api/v1/entities/{id}", tag: "profiles", summary: "Details panel: the entity, its related entities in scope, its panels", params: scopeP, h: s.details},
 		{method: "GET", path: "/api/v1/entities/{id}/findings", tag: "profiles", summary: "Associated findings", params: []param{pEntity}, h: s.entityFindings},
 		{method: "GET", path: "/api/v1/entities/{id}/api-calls", tag: "profiles", summary: "Overall API call volume: successful and failed calls per bucket, with the 45-day baseline average", params: scopeP, h: s.apiCalls},
+		{method: "GET", path: "/api/v1/entities/{id}/api-calls/records", tag: "profiles", summary: "The CloudTrail events behind the API call panels (a bucket, an address, a user agent, an operation), paged, with provenance and the SQL that selects them",
+			params: append(append([]param{}, scopeP...),
+				param{name: "bucket", in: "query", typ: "string", desc: "bucket start from api-calls"},
+				param{name: "ip", in: "query", typ: "string", desc: "source address"},
+				param{name: "user_agent", in: "query", typ: "string", desc: "user agent"},
+				param{name: "operation", in: "query", typ: "string", desc: "service:EventName, e.g. s3.amazonaws.com:GetObject"},
+				pLimit, pOffset), h: s.apiCallRecords},
 		{method: "GET", path: "/api/v1/entities/{id}/observed/{kind}", tag: "profiles", summary: "Observed IP addresses, geolocations, AS organisations, user agents or API calls, newly observed flagged",
 			params: append([]param{{name: "kind", in: "path", typ: "string", required: true, desc: "ips, geolocations, asos, user-agents or api-calls"}}, scopeP...), h: s.observed},
 		{method: "GET", path: "/api/v1/entities/{id}/roles", tag: "profiles", summary: "Roles assumed and sessions started (for a role: who assumed it)", params: scopeP, h: s.roles},
@@ -194,6 +201,33 @@ func (s *Server) apiCalls(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out, err := s.eng.APICalls(r.Context(), ent, sc)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiCallRecords(w http.ResponseWriter, r *http.Request) error {
+	ent, sc, err := s.entityAndScope(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	eq := engine.EventsQuery{Scope: sc, SourceIP: q.Get("ip"), UserAgent: q.Get("user_agent"), Operation: q.Get("operation")}
+	if b := q.Get("bucket"); b != "" {
+		t, err := time.Parse(time.RFC3339, b)
+		if err != nil {
+			return badRequest("bucket must be an RFC 3339 time")
+		}
+		eq.Bucket = &t
+	}
+	if eq.Limit, err = intParam(r, "limit", 100, engine.MaxRecords); err != nil {
+		return err
+	}
+	if eq.Offset, err = intParam(r, "offset", 0, 0); err != nil {
+		return err
+	}
+	out, err := s.eng.APICallRecords(r.Context(), ent, eq)
 	if err != nil {
 		return err
 	}

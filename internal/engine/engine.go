@@ -315,3 +315,50 @@ func (e *Engine) Buckets(ctx context.Context, ent *store.Entity, sc Scope) (*Int
 	}
 	return interactions(sc, got, false), nil
 }
+
+// EventsQuery asks for the CloudTrail events behind an entity's API call
+// panels: all in scope, or one bucket's (Bucket set: its start), narrowed
+// to a source address, user agent or operation ("service:EventName") when
+// given.
+type EventsQuery struct {
+	Scope     Scope
+	Bucket    *time.Time
+	SourceIP  string
+	UserAgent string
+	Operation string
+	Limit     int
+	Offset    int
+}
+
+// APICallRecords returns a page of the CloudTrail events behind the API
+// call volume and observed panels, with their provenance (object and
+// record) and the SQL that selects them.
+func (e *Engine) APICallRecords(ctx context.Context, ent *store.Entity, q EventsQuery) (*RawRecords, error) {
+	if err := need(ent, PanelAPICalls); err != nil {
+		return nil, err
+	}
+	start, end := q.Scope.Start, q.Scope.End
+	if q.Bucket != nil {
+		b := q.Bucket.UTC()
+		off := b.Sub(start)
+		if off < 0 || !b.Before(end) || off%q.Scope.Bucket() != 0 {
+			return nil, invalid("bucket %s is not a bucket start of the scope %s–%s (%ds buckets)",
+				b.Format(time.RFC3339), start.Format(time.RFC3339), end.Format(time.RFC3339), q.Scope.BucketSeconds)
+		}
+		start, end = b, b.Add(q.Scope.Bucket())
+		if end.After(q.Scope.End) {
+			end = q.Scope.End
+		}
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > MaxRecords {
+		limit = 100
+	}
+	recs, err := e.st.EventRecords(ctx, store.EventsQuery{Kind: ent.Type, Key: ent.NaturalKey, Start: start, End: end,
+		SourceIP: q.SourceIP, UserAgent: q.UserAgent, Operation: q.Operation, Limit: limit, Offset: max(q.Offset, 0)})
+	if err != nil {
+		return nil, err
+	}
+	return &RawRecords{Start: start, End: end, Offset: max(q.Offset, 0), Limit: limit, More: recs.More, SQL: recs.SQL,
+		Records: recordMaps(recs.Result)}, nil
+}

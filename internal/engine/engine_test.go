@@ -616,3 +616,32 @@ func TestFlowViews(t *testing.T) {
 		t.Errorf("flow volume of the address = %+v, %v; want 2 hourly buckets, 31020 bytes in first", vol, err)
 	}
 }
+
+func TestAPICallRecords(t *testing.T) {
+	e := fixture(t)
+	ctx := context.Background()
+	alice := entity(t, e, "iam_user:arn:aws:iam::111122223333:user/alice")
+	sc := mustScope(t, "2025-03-06T02:00Z", "2025-03-06T03:00Z")
+	all, err := e.APICallRecords(ctx, alice, EventsQuery{Scope: sc, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Records) != 2 || !all.More || all.Records[0]["event_name"] != "ListBuckets" {
+		t.Errorf("first page = %v (more %v); want ListBuckets first of 4", all.Records, all.More)
+	}
+	res, err := fixtureStore.Query(ctx, all.SQL, 0)
+	if err != nil || len(res.Rows) != 4 {
+		t.Errorf("shown SQL = %v rows, %v; want alice's 4 calls in scope\n%s", res, err, all.SQL)
+	}
+	failed, err := e.APICallRecords(ctx, alice, EventsQuery{Scope: sc, Operation: "cloudtrail.amazonaws.com:DeleteTrail", SourceIP: "198.51.100.7"})
+	if err != nil || len(failed.Records) != 1 || failed.Records[0]["error_code"] != "AccessDenied" {
+		t.Errorf("DeleteTrail from 198.51.100.7 = %v, %v; want the one AccessDenied call", failed, err)
+	}
+	b := sc.Start.Add(90 * time.Second)
+	if _, err := e.APICallRecords(ctx, alice, EventsQuery{Scope: sc, Bucket: &b}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("unaligned bucket err = %v; want ErrInvalid", err)
+	}
+	if _, err := e.APICallRecords(ctx, entity(t, e, "interface:eni-0123456789abcdef0"), EventsQuery{Scope: sc}); !errors.Is(err, ErrNotApplicable) {
+		t.Errorf("events of an interface err = %v; want ErrNotApplicable", err)
+	}
+}

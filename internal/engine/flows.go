@@ -604,7 +604,7 @@ type RawRecords struct {
 	SQL    string    `json:"sql"`
 	// AthenaSQL selects the same records from the AWS flow log table in
 	// Athena ("see results in Athena").
-	AthenaSQL string           `json:"athena_sql"`
+	AthenaSQL string           `json:"athena_sql,omitempty"`
 	Records   []map[string]any `json:"records"`
 }
 
@@ -659,8 +659,14 @@ func (e *Engine) Records(ctx context.Context, ent *store.Entity, q RecordsQuery)
 		return nil, invalid("athena: %v", err)
 	}
 	out := &RawRecords{Start: start, End: end, Row: q.Row, Offset: max(q.Offset, 0), Limit: limit, More: recs.More,
-		SQL: recs.SQL, AthenaSQL: ath, Records: []map[string]any{}}
-	for _, r := range recs.Rows {
+		SQL: recs.SQL, AthenaSQL: ath, Records: recordMaps(recs.Result)}
+	return out, nil
+}
+
+// recordMaps turns records into objects, leaving out NULL columns.
+func recordMaps(res *store.Result) []map[string]any {
+	out := []map[string]any{}
+	for _, r := range res.Rows {
 		m := map[string]any{}
 		for i, val := range r {
 			if val == nil {
@@ -669,9 +675,9 @@ func (e *Engine) Records(ctx context.Context, ent *store.Entity, q RecordsQuery)
 			if t, ok := val.(time.Time); ok {
 				val = t.UTC()
 			}
-			m[recs.Columns[i]] = val
+			m[res.Columns[i]] = val
 		}
-		out.Records = append(out.Records, m)
+		out = append(out, m)
 	}
-	return out, nil
+	return out
 }

@@ -844,3 +844,52 @@ func (s *Store) BucketsTouched(ctx context.Context, kind, key string, baseStart,
 	}
 	return out, rows.Err()
 }
+
+// EventsQuery selects an entity's CloudTrail events in [Start, End), a
+// page at a time, optionally narrowed to one source address, user agent
+// or operation ("service:EventName") — the rows of the observed panels.
+type EventsQuery struct {
+	Kind, Key  string
+	Start, End time.Time
+	SourceIP   string
+	UserAgent  string
+	Operation  string
+	Limit      int
+	Offset     int
+}
+
+const eventRecordsSQL = `SELECT e.*, o.uri AS object_uri
+FROM (
+	SELECT event_time, event_source, event_name, aws_region, source_ip, user_agent, user_type, user_arn, principal_id,
+		access_key_id, error_code, error_message, event_id, object_id, object_record, raw::VARCHAR AS raw
+	FROM cloudtrail_events
+	WHERE event_time >= $2::TIMESTAMP AND event_time < $3::TIMESTAMP AND %s
+		AND ($4 = '' OR source_ip = $4) AND ($5 = '' OR user_agent = $5)
+		AND ($6 = '' OR event_source || ':' || event_name = $6)
+) e LEFT JOIN ingested_objects o USING (object_id)
+ORDER BY e.event_time, e.object_id, e.object_record`
+
+// EventRecords returns a page of the CloudTrail events behind an entity's
+// API call panels, with their provenance and the SQL that selects them.
+func (s *Store) EventRecords(ctx context.Context, q EventsQuery) (*Records, error) {
+	filter, ok := eventEntityFilter[q.Kind]
+	if !ok {
+		return nil, fmt.Errorf("events: %w %q", ErrUnknownKind, q.Kind)
+	}
+	base := fmt.Sprintf(eventRecordsSQL, filter)
+	args := []any{q.Key, ts(q.Start), ts(q.End), q.SourceIP, q.UserAgent, q.Operation}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	res, err := s.scanResult(ctx, base+fmt.Sprintf(" LIMIT %d OFFSET %d", limit+1, max(q.Offset, 0)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	recs := &Records{Result: res, SQL: inlineParams(base, args)}
+	if len(res.Rows) > limit {
+		res.Rows = res.Rows[:limit]
+		recs.More = true
+	}
+	return recs, nil
+}

@@ -46,14 +46,16 @@ func newServeCommand(g *globalOptions) *cobra.Command {
 	o := serveOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve [flags]",
-		Short: "Serve the JSON API (and, later, the web console)",
-		Long: `Serve gumshoe's JSON API under /api/v1 (OpenAPI document at
-/api/v1/openapi.json), /healthz and /metrics (Prometheus).
+		Short: "Serve the web console and its JSON API",
+		Long: `Serve the web console at /, gumshoe's JSON API under /api/v1 (OpenAPI
+document at /api/v1/openapi.json; see docs/api.md), /healthz and /metrics
+(Prometheus).
 
 The server listens on loopback (` + defaultListen + `) unless --listen says
 otherwise. A non-loopback address needs an access token in GUMSHOE_TOKEN:
 without one the server refuses to start. Whenever GUMSHOE_TOKEN is set,
-every request but /healthz must carry "Authorization: Bearer TOKEN".
+every API request must carry "Authorization: Bearer TOKEN" (/healthz and
+the console's static files excepted; the console sends the token it is given).
 
 The server holds the database's write access (DuckDB allows one writing
 process); other gumshoe commands on the same database then stop with a

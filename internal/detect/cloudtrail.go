@@ -18,17 +18,21 @@ func (r *run) cloudTrail(ctx context.Context) error {
 	if len(r.sc.CloudTrail) == 0 {
 		return nil
 	}
-	events, err := r.st.DetectCloudTrailEvents(ctx, r.sc.CloudTrail)
-	if err != nil {
-		return err
-	}
-	for i := range events {
-		e := &events[i]
-		r.credentialExfiltration(e)
-		r.loggingDisabled(e)
-		r.rootUsage(e)
-		r.pentest(e)
-		r.threatCaller(e)
+	// A day of events at a time: a first run over months of CloudTrail
+	// would not fit in DuckDB's memory limit at once.
+	for _, chunk := range chunkRanges(r.sc.CloudTrail, 24*time.Hour) {
+		events, err := r.st.DetectCloudTrailEvents(ctx, chunk)
+		if err != nil {
+			return err
+		}
+		for i := range events {
+			e := &events[i]
+			r.credentialExfiltration(e)
+			r.loggingDisabled(e)
+			r.rootUsage(e)
+			r.pentest(e)
+			r.threatCaller(e)
+		}
 	}
 	if err := r.consoleLogins(ctx); err != nil {
 		return err
@@ -274,6 +278,11 @@ func (r *run) consoleLogins(ctx context.Context) error {
 			if len(countries) < r.cfg.ConsoleMinCountries || !fresh || !known {
 				continue
 			}
+			// Where coordinates are known, the sign-ins must also be too
+			// far apart for one person to travel between them.
+			if !r.impossibleHop(list[:i+1], e.Time.Add(-r.cfg.ConsoleWindow)) {
+				continue
+			}
 			cs := keysBool(countries)
 			r.apiFinding(TypeConsoleLogin, "console-login-worldwide", e, e.Principal, "",
 				"Multiple worldwide successful console logins for {name}.",
@@ -283,6 +292,31 @@ func (r *run) consoleLogins(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// impossibleHop reports whether two consecutive sign-ins from from on are
+// in different countries and farther apart than ConsoleMaxSpeedKmh allows;
+// a pair without coordinates counts as impossible (the countries alone
+// decide).
+func (r *run) impossibleHop(logins []*store.CTEvent, from time.Time) bool {
+	var prev *store.CTEvent
+	for _, p := range logins {
+		if p.Country == "" || p.Time.Before(from) {
+			continue
+		}
+		if prev != nil && prev.Country != p.Country {
+			if !prev.HasGeo || !p.HasGeo {
+				return true
+			}
+			km := haversine(prev.Latitude, prev.Longitude, p.Latitude, p.Longitude)
+			hours := p.Time.Sub(prev.Time).Hours()
+			if km > 500 && (hours <= 0 || km/hours > r.cfg.ConsoleMaxSpeedKmh) {
+				return true
+			}
+		}
+		prev = p
+	}
+	return false
 }
 
 func keysBool(m map[string]bool) []string {
@@ -335,9 +369,13 @@ func isDiscovery(api string) bool {
 // anomalous: APIs a principal had not called in its baseline, from an
 // address it had not used either.
 func (r *run) anomalous(ctx context.Context) error {
-	events, err := r.st.DetectNewAPICalls(ctx, r.sc.CloudTrail, r.cfg.BaselineDays, r.cfg.MinBaseline)
-	if err != nil {
-		return err
+	var events []store.CTEvent
+	for _, chunk := range chunkRanges(r.sc.CloudTrail, 7*24*time.Hour) {
+		evs, err := r.st.DetectNewAPICalls(ctx, chunk, r.cfg.BaselineDays, r.cfg.MinBaseline)
+		if err != nil {
+			return err
+		}
+		events = append(events, evs...)
 	}
 	type key struct {
 		principal string
@@ -383,4 +421,36 @@ func (r *run) anomalous(ctx context.Context) error {
 		emit(TypePersistAnomalous, pers[k], r.cfg.PersistenceMinAPIs, "persistence")
 	}
 	return nil
+}
+
+// chunkRanges splits ranges of whole hours into groups spanning at most d
+// each (a range longer than d is cut).
+func chunkRanges(rs []store.TimeRange, d time.Duration) [][]store.TimeRange {
+	var out [][]store.TimeRange
+	var cur []store.TimeRange
+	var start time.Time
+	for _, r := range rs {
+		for r.Start.Before(r.End) {
+			if len(cur) == 0 {
+				start = r.Start
+			}
+			end := r.End
+			if limit := start.Add(d); end.After(limit) {
+				end = limit
+			}
+			if !end.After(r.Start) {
+				out, cur = append(out, cur), nil
+				continue
+			}
+			cur = append(cur, store.TimeRange{Start: r.Start, End: end})
+			r.Start = end
+			if !r.Start.Before(start.Add(d)) {
+				out, cur = append(out, cur), nil
+			}
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
 }

@@ -107,6 +107,10 @@ type Config struct {
 	// signed in from in the baseline before the window.
 	ConsoleMinCountries int
 	ConsoleWindow       time.Duration
+	// ConsoleMaxSpeedKmh: where ip_info has coordinates, two consecutive
+	// sign-ins from different countries must be farther apart than this
+	// speed allows (900 km/h, an airliner).
+	ConsoleMaxSpeedKmh float64
 
 	// AnomalousBehavior: APIs new for the principal, from an address new
 	// for it; Discovery needs DiscoveryMinAPIs distinct new APIs in an
@@ -152,6 +156,7 @@ func DefaultConfig() Config {
 			"azure.com", "windows.net", "trafficmanager.net", "cloudflare.net"},
 		ConsoleMinCountries: 2,
 		ConsoleWindow:       24 * time.Hour,
+		ConsoleMaxSpeedKmh:  900,
 		DiscoveryMinAPIs:    3,
 		PersistenceMinAPIs:  1,
 	}
@@ -196,6 +201,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DNSExfilMinEntropy == 0 {
 		c.DNSExfilMinEntropy = d.DNSExfilMinEntropy
+	}
+	if c.ConsoleMaxSpeedKmh == 0 {
+		c.ConsoleMaxSpeedKmh = d.ConsoleMaxSpeedKmh
 	}
 	if c.ConsoleWindow == 0 {
 		c.ConsoleWindow = d.ConsoleWindow

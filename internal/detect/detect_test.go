@@ -461,8 +461,9 @@ func TestThreatListErrors(t *testing.T) {
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 // TestConsoleLogins: bob, who signs in from Germany every day, signs in
-// from Germany and then from the United States eight hours later (a
-// finding); carol twice from Germany (none).
+// from Germany and then from the United States four hours later (a
+// finding); carol twice from Germany, erin from her two usual countries,
+// frank after a flight (none).
 func TestConsoleLogins(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
@@ -470,7 +471,11 @@ func TestConsoleLogins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write([]store.IPInfoRow{{IP: "198.51.100.1", Country: "DE", HasGeo: true}, {IP: "198.51.100.2", Country: "US", HasGeo: true}}); err != nil {
+	if err := w.Write([]store.IPInfoRow{
+		{IP: "198.51.100.1", Country: "DE", Latitude: 52.5, Longitude: 13.4, HasGeo: true},
+		{IP: "198.51.100.2", Country: "US", Latitude: 40.7, Longitude: -74.0, HasGeo: true},
+		{IP: "198.51.100.3", Country: "US", Latitude: 40.7, Longitude: -74.0, HasGeo: true},
+	}); err != nil {
 		t.Fatal(err)
 	}
 	sf, err := w.Close()
@@ -486,7 +491,14 @@ func TestConsoleLogins(t *testing.T) {
 		ct.event(at.AddDate(0, 0, -d), user("bob"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
 	}
 	ct.event(at, user("bob"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
-	ct.event(at.Add(8*time.Hour), user("bob"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.2", "Mozilla/5.0", ok)
+	ct.event(at.Add(4*time.Hour), user("bob"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.2", "Mozilla/5.0", ok)
+	// frank, also at home in Germany, flies to New York: 6,400 km in 10
+	// hours is travel, not a second person.
+	for d := 1; d <= 14; d++ {
+		ct.event(at.AddDate(0, 0, -d), user("frank"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
+	}
+	ct.event(at, user("frank"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
+	ct.event(at.Add(10*time.Hour), user("frank"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.3", "Mozilla/5.0", ok)
 	ct.event(at, user("carol"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
 	ct.event(at.Add(time.Hour), user("carol"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
 	// erin signs in from both countries every week: not news.

@@ -419,6 +419,8 @@ type CTEvent struct {
 	Request                                   string // requestParameters, for CloudTrail's own API only
 	AWSService, Country, ASOrg                string // ip_info of the source address
 	ASN                                       int64
+	Latitude, Longitude                       float64
+	HasGeo                                    bool // coordinates known
 	// Principal is the identity whose baseline the event belongs to:
 	// the role of an assumed-role session, else the user ARN, else the
 	// principal ID.
@@ -436,7 +438,7 @@ const ctEventColumns = `e.event_id, e.event_source, e.event_name, e.aws_region, 
 	json_extract_string(e.raw, '$.additionalEventData.MFAUsed'),
 	json_extract_string(e.raw, '$.eventType'),
 	CASE WHEN e.event_source = 'cloudtrail.amazonaws.com' THEN json_extract(e.raw, '$.requestParameters')::VARCHAR END,
-	i.aws_service, i.country, i.as_org, i.asn, ` + ctPrincipal
+	i.aws_service, i.country, i.as_org, i.asn, i.latitude, i.longitude, ` + ctPrincipal
 
 func scanCTEvents(rows *sql.Rows) ([]CTEvent, error) {
 	defer rows.Close()
@@ -445,8 +447,9 @@ func scanCTEvents(rows *sql.Rows) ([]CTEvent, error) {
 		var e CTEvent
 		var v [25]sql.NullString
 		var asn sql.NullInt64
+		var lat, lon sql.NullFloat64
 		if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &e.Time, &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10], &v[11],
-			&v[12], &v[13], &v[14], &v[15], &v[16], &v[17], &v[18], &v[19], &v[20], &v[21], &v[22], &asn, &v[23]); err != nil {
+			&v[12], &v[13], &v[14], &v[15], &v[16], &v[17], &v[18], &v[19], &v[20], &v[21], &v[22], &asn, &lat, &lon, &v[23]); err != nil {
 			return nil, err
 		}
 		e.EventID, e.EventSource, e.EventName, e.Region = v[0].String, v[1].String, v[2].String, v[3].String
@@ -455,6 +458,7 @@ func scanCTEvents(rows *sql.Rows) ([]CTEvent, error) {
 		e.InvokedBy, e.EC2RoleDelivery, e.ConsoleLogin, e.MFAUsed, e.EventType = v[14].String, v[15].String, v[16].String, v[17].String, v[18].String
 		e.Request, e.AWSService, e.Country, e.ASOrg = v[19].String, v[20].String, v[21].String, v[22].String
 		e.ASN, e.Principal = asn.Int64, v[23].String
+		e.Latitude, e.Longitude, e.HasGeo = lat.Float64, lon.Float64, lat.Valid && lon.Valid
 		e.Time = e.Time.UTC()
 		out = append(out, e)
 	}

@@ -9,11 +9,13 @@ import { FlowsPage } from './pages/Flows';
 import { SearchPage } from './pages/Search';
 import { SqlPage } from './pages/Sql';
 import { GroupsPage, GroupPage } from './pages/Groups';
+import { InvestigationsPage, InvestigationPage } from './pages/Investigations';
 
 const NAV: [string, string][] = [
   ['/', 'Summary'],
   ['/findings', 'Findings'],
   ['/groups', 'Finding groups'],
+  ['/investigations', 'Investigations'],
   ['/sql', 'Raw logs / SQL'],
 ];
 
@@ -26,6 +28,8 @@ function route(path: string) {
   if ((m = /^\/groups\/([^/]+)$/.exec(path))) return <GroupPage id={decodeURIComponent(m[1])} />;
   if ((m = /^\/entities\/([^/]+)\/flows$/.exec(path))) return <FlowsPage id={decodeURIComponent(m[1])} />;
   if ((m = /^\/entities\/([^/]+)$/.exec(path))) return <EntityPage id={decodeURIComponent(m[1])} />;
+  if (path === '/investigations') return <InvestigationsPage />;
+  if ((m = /^\/investigations\/([^/]+)$/.exec(path))) return <InvestigationPage id={decodeURIComponent(m[1])} />;
   if (path === '/search') return <SearchPage />;
   if (path === '/sql') return <SqlPage />;
   return (

@@ -4,6 +4,7 @@ import { useAsync } from '../hooks';
 import { navigate, setParams, useLocation, withParams } from '../router';
 import { Chart, timeTooltip, type EChartsOption } from '../components/Chart';
 import { ErrorBox, KV, Loading, Panel, ScopePicker, SeverityBadge, Tabs } from '../components/ui';
+import { RunInvestigation } from './Investigations';
 import { entityHref, entityKey, entityType, fmtBytes, fmtNum, fmtTime, isoMinute, typeName } from '../format';
 
 interface ApiCalls {
@@ -133,6 +134,7 @@ export function EntityPage({ id }: { id: string }) {
           onReset={finding ? () => setParams({ start: null, end: null }) : undefined}
           resetLabel="Finding's window"
         />
+        {scope ? <RunInvestigation entity={id} start={scope.start} end={scope.end} /> : null}
         {scope ? (
           <p class="muted small">
             Scope {fmtTime(scope.start)} → {fmtTime(scope.end)} UTC ({scope.source === 'finding' ? "the finding's window" : scope.source ?? ''}); baseline from {fmtTime(scope.baseline_start)}.

@@ -6,6 +6,7 @@ import { ErrorBox, KV, Loading, Panel, SeverityBadge, Tabs } from '../components
 import { entityHref, entityKey, entityType, fmtNum, fmtTime, isoMinute, typeName } from '../format';
 import { getGroup, listGroups, type Group } from './groupdata';
 import type { GraphEdge, GraphNode } from '../components/Graph';
+import { RunInvestigation } from './Investigations';
 
 const Graph = lazy(() => import('../components/Graph').then((m) => ({ default: m.Graph })));
 
@@ -159,6 +160,16 @@ export function GroupPage({ id }: { id: string }) {
               ['Findings', Object.entries(d.group.finding_counts).map(([k, v]) => `${k} ${v}`).join(' · ')],
             ]}
           />
+          {(() => {
+            // Detective investigates principals: offer the group's first identity (else its first entity).
+            const ids = d.group.entities.Identity?.length ? d.group.entities.Identity : Object.values(d.group.entities).flat();
+            return ids.length ? (
+              <p>
+                <span class="small">Investigate {entityKey(ids[0])}: </span>
+                <RunInvestigation entity={ids[0]} start={sc.start} end={sc.end} />
+              </p>
+            ) : null;
+          })()}
           <h2>Tactics</h2>
           <TacticsChain tactics={d.group.tactics} />
           <p class="small">{d.group.tactics.join(' → ') || '–'}</p>

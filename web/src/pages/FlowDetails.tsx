@@ -252,8 +252,7 @@ function FlowTable({ data, rowKey, selected, toggle, sort, order, scope, openRec
             {H('bytes_out', 'Outbound', true)}
             {H('flows', 'Flows', true)}
             {H('action', 'Accept/reject')}
-            {H('first_seen', 'First seen')}
-            {H('last_seen', 'Last seen')}
+            {H('first_seen', 'First / last seen')}
             <th>Raw</th>
           </tr>
         </thead>
@@ -290,8 +289,11 @@ function FlowTable({ data, rowKey, selected, toggle, sort, order, scope, openRec
                     {r.action}
                   </span>
                 </td>
-                <td class="nowrap small">{fmtTime(r.first_seen)}</td>
-                <td class="nowrap small">{fmtTime(r.last_seen)}</td>
+                <td class="nowrap small">
+                  {fmtTime(r.first_seen)}
+                  <br />
+                  {fmtTime(r.last_seen)}
+                </td>
                 <td>
                   <button type="button" class="small" onClick={() => openRecords(r.id)} aria-label={'Raw records of ' + rowLabel(r.id)}>
                     Records

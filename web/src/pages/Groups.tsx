@@ -19,8 +19,11 @@ export function TacticsChain({ tactics }: { tactics: string[] }) {
         const on = tactics.includes(t);
         return (
           <li class={on ? 'on' : ''} title={t + (on ? ' (in this group)' : '')}>
-            <span aria-hidden="true">{on ? '●' : '○'}</span>
-            <span class={on ? '' : 'sr-only'}>{t}</span>
+            <span aria-hidden="true">{on ? '■' : '□'}</span>
+            <span class="sr-only">
+              {t}
+              {on ? ' (in this group)' : ''}
+            </span>
           </li>
         );
       })}

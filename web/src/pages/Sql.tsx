@@ -237,7 +237,7 @@ export function SqlPage() {
                     {rows.slice(page * PAGE, page * PAGE + PAGE).map((r) => (
                       <tr>
                         {r.map((v) => (
-                          <td>
+                          <td class="cell" title={v == null ? undefined : typeof v === 'object' ? JSON.stringify(v) : String(v)}>
                             <Mono v={v} />
                           </td>
                         ))}

@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// TestDetect ingests a CloudTrail file with a stopped trail and a root
-// call, runs gumshoe detect twice (the second time nothing changes), then
+// TestDetect ingests (without ingest's own detection run) a CloudTrail
+// file with a stopped trail and a root call, runs gumshoe detect twice (the second time nothing changes), then
 // with a threat list naming the caller's address.
 func TestDetect(t *testing.T) {
 	dir := t.TempDir()
@@ -18,7 +18,7 @@ func TestDetect(t *testing.T) {
 		`{"eventVersion":"1.08","userIdentity":{"type":"Root","principalId":"111111111111","arn":"arn:aws:iam::111111111111:root","accountId":"111111111111"},"eventTime":"2025-03-01T10:05:00Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.10","userAgent":"console.amazonaws.com","eventID":"e2","eventType":"AwsApiCall","recipientAccountId":"111111111111"}`,
 	}
 	ct := writeFile(t, dir, "ct.json", `{"Records":[`+strings.Join(events, ",")+`]}`)
-	if _, stderr, err := run(t, "ingest", "--db", db, ct); err != nil {
+	if _, stderr, err := run(t, "ingest", "--db", db, "--no-detect", ct); err != nil {
 		t.Fatalf("ingest: %v\n%s", err, stderr)
 	}
 	out, stderr, err := run(t, "detect", "--db", db)

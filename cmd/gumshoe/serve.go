@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gumshoe-dev/gumshoe/internal/api"
+	"github.com/gumshoe-dev/gumshoe/internal/detect"
 	"github.com/gumshoe-dev/gumshoe/internal/geoip"
 	"github.com/gumshoe-dev/gumshoe/internal/ingest"
 	"github.com/gumshoe-dev/gumshoe/internal/store"
@@ -133,6 +134,14 @@ func runServe(ctx context.Context, o serveOptions) error {
 		watcher, err = api.NewWatcher(st, api.WatchConfig{
 			Sources: o.watch, Interval: o.interval, Logger: o.logger,
 			Ingest: ingest.Config{GeoIP: geo, Workers: workers},
+			// New data is looked at by the detections as soon as it is in.
+			AfterIngest: func(ctx context.Context) error {
+				sum, err := detect.Run(ctx, st, detect.Config{GeoIP: geo, Logger: o.logger})
+				if err == nil && sum.New+sum.Updated > 0 {
+					o.logger.Info("detections", "new", sum.New, "updated", sum.Updated)
+				}
+				return err
+			},
 		})
 		if err != nil {
 			return err

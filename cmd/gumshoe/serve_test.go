@@ -154,6 +154,25 @@ func TestServeWatchesAndAnswers(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "gumshoe_watch_records_ingested_total 200000") {
 		t.Errorf("metrics = %d; want the watch counter at %d", code, n)
 	}
+
+	// A trail stopped (real Stratus Red Team events) arrives: the
+	// detections that follow the watched ingest raise a finding.
+	stop, err := os.ReadFile("../../internal/cloudtrail/testdata/stratus-red-team_detonation-logs/aws.defense-evasion.cloudtrail-stop.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "trail.tmp"), stop, 0o644)
+	os.Rename(filepath.Join(dir, "trail.tmp"), filepath.Join(watch, "trail.json"))
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		code, body = get(t, base+"/api/v1/findings", token)
+		if code == 200 && strings.Contains(body, "Stealth:IAMUser/CloudTrailLoggingDisabled") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no CloudTrailLoggingDisabled finding 60s after the trail arrived: %d %.300s", code, body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func TestServeConsoleImplRefusesExposedAddressWithoutToken(t *testing.T) {

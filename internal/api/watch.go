@@ -28,7 +28,11 @@ type WatchConfig struct {
 	// Ingest is the template for each poll's ingest (workers, GeoIP,
 	// S3 settings); its Sources are replaced.
 	Ingest ingest.Config
-	Logger *slog.Logger
+	// AfterIngest, when set, runs after a poll that committed records:
+	// serve runs the detections there, so that findings about new data
+	// appear within a poll.
+	AfterIngest func(ctx context.Context) error
+	Logger      *slog.Logger
 }
 
 // Watcher ingests new objects from its sources as they appear, polling,
@@ -115,6 +119,14 @@ func (w *Watcher) Run(ctx context.Context) error {
 }
 
 func (w *Watcher) poll(ctx context.Context) {
+	var committed int64
+	defer func() {
+		if committed > 0 && w.cfg.AfterIngest != nil && ctx.Err() == nil {
+			if err := w.cfg.AfterIngest(ctx); err != nil {
+				w.log.Warn("after watch ingest", "error", err)
+			}
+		}
+	}()
 	for _, src := range w.cfg.Sources {
 		if ctx.Err() != nil {
 			return
@@ -145,6 +157,7 @@ func (w *Watcher) poll(ctx context.Context) {
 		}
 		w.mu.Unlock()
 		if sum != nil && sum.RecordsIngested > 0 {
+			committed += sum.RecordsIngested
 			w.records.Add(float64(sum.RecordsIngested))
 			w.log.Info("watch ingested", "source", src, "objects", sum.ObjectsRead, "records", sum.RecordsIngested, "rejected", sum.LinesRejected)
 		}

@@ -5,13 +5,16 @@ BIN     := bin/gumshoe
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: help build sample test fuzz bench bench-go bench-ingest clean
+.PHONY: help build demo sample test test-go fuzz bench bench-go bench-ingest clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: ## build bin/gumshoe
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/gumshoe
+
+demo: build ## generate and ingest 45 days of a synthetic AWS organisation under attack, detect, and serve the console
+	./$(BIN) demo
 
 sample: build ## ingest sample flow logs, CloudTrail and findings, and query them
 	rm -rf sample.duckdb sample.lake
@@ -23,7 +26,9 @@ sample: build ## ingest sample flow logs, CloudTrail and findings, and query the
 	./$(BIN) query --db sample.duckdb "SELECT from_id, type, to_id, detail, count FROM relationships WHERE from_id LIKE '%i-786a3A8B5C0d92eF4' OR to_id LIKE '%i-786a3A8B5C0d92eF4' ORDER BY type"
 	./$(BIN) lookup --db sample.duckdb 18.236.253.47 --limit 5
 
-test: ## vet and run every test (what CI runs)
+test: test-go web-check web-test e2e ## every test: Go, and the console's build check, unit and end-to-end tests (what CI runs)
+
+test-go: ## vet and run the Go tests (no Node.js or Chromium needed)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 

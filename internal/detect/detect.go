@@ -520,7 +520,6 @@ func toRow(f *Finding) (store.FindingRow, error) {
 // technique, in the account and region given.
 func newFinding(typ, detector, account, region string) *Finding {
 	info := types[typ]
-	arnRegion := region
 	return &Finding{
 		SchemaVersion: "2.0",
 		AccountID:     account,
@@ -528,7 +527,7 @@ func newFinding(typ, detector, account, region string) *Finding {
 		Partition:     "aws",
 		Type:          typ,
 		Severity:      info.severity,
-		Arn:           "arn:aws:guardduty:" + arnRegion + ":" + account + ":detector/gumshoe/finding/",
+		Arn:           "arn:aws:guardduty:" + region + ":" + account + ":detector/gumshoe/finding/",
 		Service: Service{
 			ServiceName: "gumshoe", DetectorID: "gumshoe",
 			AdditionalInfo: AdditionalInfo{Type: "default"},

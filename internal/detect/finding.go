@@ -242,8 +242,6 @@ func protocolName(p int32) string {
 		return "UDP"
 	case 1:
 		return "ICMP"
-	case -1:
-		return "Unknown"
 	}
 	return "Unknown"
 }

@@ -405,6 +405,31 @@ try {
   check((await page.getByTestId('flows-table').locator('tbody tr').first().innerText()).includes('finding'), "the finding page shows its instance's flows, annotated");
   await shot('14-finding-shared-link');
 
+  // With an access token (on an empty database: the demo's is held by
+  // the first server): the console asks for it once, then works.
+  const tport = await freePort();
+  const tserver = spawn(bin, ['serve', '--db', join(work, 'token.duckdb'), '--listen', `127.0.0.1:${tport}`], { stdio: 'ignore', env: { ...process.env, GUMSHOE_TOKEN: 'e2e-token-7' } });
+  void tserver;
+  const tctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const tp = await tctx.newPage();
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${tport}/healthz`)).ok) break;
+      } catch {}
+      if (i > 200) throw new Error('token server did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await tp.goto(`http://127.0.0.1:${tport}/findings`);
+    await tp.getByLabel(/needs its access token/).fill('e2e-token-7');
+    await tp.getByRole('button', { name: 'Use token' }).click();
+    await tp.getByTestId('findings-table').waitFor();
+    check(true, 'with GUMSHOE_TOKEN the console asks for the token and then loads');
+  } finally {
+    await tctx.close();
+    tserver.kill('SIGTERM');
+  }
+
   check(problems.length === 0, 'no console errors, CSP violations, dialogs or page errors' + (problems.length ? ':\n  ' + problems.join('\n  ') : ''));
 } catch (e) {
   failures++;

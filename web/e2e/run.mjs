@@ -131,6 +131,7 @@ page.on('requestfinished', (r) => {
 });
 
 async function shot(name) {
+  await page.evaluate(() => window.scrollTo(0, 0)); // else the sticky header lands mid-page
   await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
   log('screenshot', name);
 }

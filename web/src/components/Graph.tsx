@@ -60,7 +60,9 @@ export function Graph({ nodes, edges, labels, onSelect }: { nodes: GraphNode[]; 
         { selector: 'node:selected', style: { 'border-width': 4, 'border-color': '#f59e0b' } },
         { selector: 'edge', style: { width: 1.5, 'line-color': '#94a3b8', 'curve-style': 'bezier' } },
       ],
-      layout: { name: 'cose', animate: false, randomize: false, nodeRepulsion: () => 9000, idealEdgeLength: () => 90 } as any,
+      // Findings in the middle, the entities they share around them.
+      layout: { name: 'concentric', animate: false, padding: 40, minNodeSpacing: 70, concentric: (n: any) => (n.data('kind') === 'finding' ? 2 : 1), levelWidth: () => 1 } as any,
+      maxZoom: 2,
       wheelSensitivity: 0.3,
       boxSelectionEnabled: true,
     });

@@ -176,7 +176,7 @@ func runDemo(ctx context.Context, g *globalOptions, stdout, stderr io.Writer, o 
 // detectDemo runs gumshoe's detections over the demo's database, as ingest
 // does after committing, and says what they found.
 func detectDemo(ctx context.Context, dbPath string, w io.Writer) error {
-	st, err := store.Open(ctx, dbPath, store.Options{MemoryLimit: envOr("GUMSHOE_MEMORY_LIMIT", "1GB")})
+	st, err := store.Open(ctx, dbPath, store.Options{MemoryLimit: envOr("GUMSHOE_MEMORY_LIMIT", "1GB")}) // every core: see forAnalysis
 	if err != nil {
 		return err
 	}

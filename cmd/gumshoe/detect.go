@@ -56,7 +56,7 @@ list of IP addresses, IPv4 CIDR networks and domains, one a line.`,
 			if _, err := os.Stat(g.dbPath()); err != nil {
 				return fmt.Errorf("%w at %s (run gumshoe ingest first)", store.ErrNoDatabase, g.dbPath())
 			}
-			st, err := g.open(cmd.Context(), cmd.ErrOrStderr(), false)
+			st, err := g.openFor(cmd.Context(), cmd.ErrOrStderr(), forAnalysis)
 			if err != nil {
 				return err
 			}

@@ -82,15 +82,40 @@ func (g *globalOptions) logger(stderr io.Writer) *slog.Logger {
 }
 
 func (g *globalOptions) open(ctx context.Context, stderr io.Writer, readOnly bool) (*store.Store, error) {
-	// Writers leave memory and cores to the Go side, which decodes and
-	// stages in parallel: 512 MB measured as fast as 1 GB for loading
-	// CloudTrail segments, and one DuckDB thread 12% faster than two (less
-	// contention with the decoding workers).
-	limit, threads := "1GB", 0
+	mode := forReading
 	if !readOnly {
-		limit, threads = "512MB", 1
+		mode = forIngest
 	}
-	return store.Open(ctx, g.dbPath(), store.Options{ReadOnly: readOnly, Logger: g.logger(stderr), MemoryLimit: envOr("GUMSHOE_MEMORY_LIMIT", limit), Threads: threads})
+	return g.openFor(ctx, stderr, mode)
+}
+
+// openMode says what a command opens the database for, which decides how
+// much of the machine DuckDB may use.
+type openMode int
+
+const (
+	// forReading: queries; DuckDB has every core and 1 GB.
+	forReading openMode = iota
+	// forIngest: writers leave memory and cores to the Go side, which
+	// decodes and stages in parallel: 512 MB measured as fast as 1 GB for
+	// loading CloudTrail segments, and one DuckDB thread 12% faster than
+	// two (less contention with the decoding workers).
+	forIngest
+	// forAnalysis: detections write little and aggregate a lot in DuckDB,
+	// so DuckDB gets every core and 1 GB.
+	forAnalysis
+)
+
+func (g *globalOptions) openFor(ctx context.Context, stderr io.Writer, mode openMode) (*store.Store, error) {
+	opts := store.Options{Logger: g.logger(stderr), MemoryLimit: "1GB"}
+	switch mode {
+	case forReading:
+		opts.ReadOnly = true
+	case forIngest:
+		opts.MemoryLimit, opts.Threads = "512MB", 1
+	}
+	opts.MemoryLimit = envOr("GUMSHOE_MEMORY_LIMIT", opts.MemoryLimit)
+	return store.Open(ctx, g.dbPath(), opts)
 }
 
 func envOr(name, def string) string {

@@ -173,6 +173,9 @@ try {
   });
   check((await page.getByTestId('top-principals').locator('tbody tr').count()) > 0, 'summary lists principals by API calls');
   check((await page.getByTestId('ingest-status').innerText()).includes('cloudtrail'), 'summary shows last ingest per source');
+  await page.getByTestId('newly-observed').waitFor();
+  check((await page.getByTestId('newly-observed').innerText()).includes('XSS-UA/1.0 <script>'), 'the hostile user agent is listed as newly observed, as text');
+  await noXss('summary');
   const csp = (await page.request.get(base + '/')).headers()['content-security-policy'] ?? '';
   check(csp.includes("script-src 'self'") && csp.includes("frame-ancestors 'none'") && !csp.includes('unsafe'), 'strict CSP on the console: ' + csp);
   await shot('01-summary');
@@ -352,6 +355,16 @@ try {
   check(sr.includes('XSS-UA/1.0 <script>') || sr.includes('xss<script>'), 'search shows the hostile values as text');
   await noXss('search');
   await shot('09-search');
+  // The profiles of the hostile user agent and domain themselves.
+  for (const name of [/^XSS-UA\/1\.0/, /^xss<script>/]) {
+    await page.getByRole('link', { name }).click();
+    await page.locator('.entity-head h1').waitFor();
+    await page.getByTestId('related').waitFor();
+    check((await page.locator('.entity-head h1').innerText()).includes('<script>window.__xss='), 'the hostile value titles its own profile, as text');
+    await noXss('profile of ' + name);
+    await page.goBack();
+    await page.locator('main table').first().waitFor();
+  }
 
   // SQL: run, page, CSV, Athena, cancel, filter pattern.
   await page.goto(base + '/sql');

@@ -15,6 +15,7 @@ const repo = resolve(new URL('../..', import.meta.url).pathname);
 const bin = resolve(process.env.GUMSHOE_BIN ?? join(repo, 'bin/gumshoe'));
 const chrome = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const shots = join(repo, 'build/screenshots');
+rmSync(shots, { recursive: true, force: true });
 mkdirSync(shots, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'gumshoe-e2e-'));
 const db = join(work, 'e2e.duckdb');
@@ -130,9 +131,9 @@ page.on('requestfinished', (r) => {
   }
 });
 
-async function shot(name) {
+async function shot(name, fullPage = true) {
   await page.evaluate(() => window.scrollTo(0, 0)); // else the sticky header lands mid-page
-  await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
+  await page.screenshot({ path: join(shots, name + '.png'), fullPage });
   log('screenshot', name);
 }
 async function noXss(where) {
@@ -254,7 +255,7 @@ try {
   await rows.nth(0).getByRole('button', { name: /Raw records of/ }).click();
   await page.getByTestId('records').locator('tbody tr').first().waitFor();
   check((await page.getByTestId('records').innerText()).includes('198.51.100.24'), 'raw records of the row are shown with their addresses');
-  await shot('06-raw-records');
+  await shot('06-raw-records', false); // the drawer is fixed to the viewport
   await page.getByRole('button', { name: 'Close raw records' }).click();
   await rows.nth(1).locator('td').nth(6).click();
   await page.getByTestId('records').locator('tbody tr').first().waitFor();
@@ -325,6 +326,16 @@ try {
   check((await page.getByTestId('observed').innerText()).includes('<script>window.__xss=1</script>'), 'the hostile user agent is shown as text on the user profile');
   await noXss('user profile (user agent)');
   await shot('08-entity-user');
+  // The CloudTrail events behind the hostile user agent: raw, as text.
+  await page.getByRole('button', { name: /^CloudTrail events of XSS-UA/ }).click();
+  await page.getByTestId('api-records').locator('tbody tr').first().waitFor();
+  const ev = await page.getByTestId('api-records').innerText();
+  check(ev.includes('GetCallerIdentity') && ev.includes('XSS-UA/1.0 <script>'), 'the CloudTrail events behind an observed user agent open from its row');
+  await page.getByTestId('api-records').locator('details summary').first().click();
+  check((await page.getByTestId('api-records').locator('pre').first().innerText()).includes('onerror=\\"window.__xss=5'), 'the raw event, request parameters included, is shown as text');
+  await noXss('CloudTrail events');
+  await shot('08b-cloudtrail-events', false);
+  await page.getByRole('button', { name: 'Close CloudTrail events' }).click();
 
   // Investigations: start one for the user (through the API when it has
   // the endpoint; otherwise the console says so), and list them.

@@ -5,6 +5,7 @@ import { navigate, setParams, useLocation, withParams } from '../router';
 import { Chart, timeTooltip, type EChartsOption } from '../components/Chart';
 import { ErrorBox, KV, Loading, Panel, ScopePicker, SeverityBadge, Tabs } from '../components/ui';
 import { RunInvestigation } from './Investigations';
+import { ApiRecords } from '../components/ApiRecords';
 import { entityHref, entityKey, entityType, fmtBytes, fmtNum, fmtTime, isoMinute, typeName } from '../format';
 
 interface ApiCalls {
@@ -46,6 +47,10 @@ export function EntityPage({ id }: { id: string }) {
   const end = params.get('end');
   const finding = params.get('finding');
   const kind = params.get('observed') ?? 'ips';
+  // The CloudTrail events drawer: ct=all|bucket|ip|user_agent|operation, ctv its value.
+  const ct = params.get('ct');
+  const ctv = params.get('ctv');
+  const cto = +(params.get('cto') ?? 0) || 0;
   const q = { start, end, finding };
   const qk = id + JSON.stringify(q);
   const enc = '/entities/' + encodeURIComponent(id);
@@ -209,7 +214,23 @@ export function EntityPage({ id }: { id: string }) {
                   {fmtNum(calls.data.total_success)} successful, {fmtNum(calls.data.total_failure)} failed calls in scope.
                 </p>
               ) : null}
-              {hasCalls && callsOption ? <Chart option={callsOption} label="API calls over time with baseline" testid="calls-chart" /> : null}
+              {hasCalls && callsOption ? (
+                <>
+                  <Chart
+                    option={callsOption}
+                    label="API calls over time with baseline"
+                    testid="calls-chart"
+                    onClickBucket={(x) => isFinite(x) && setParams({ ct: 'bucket', ctv: new Date(x).toISOString().replace('.000Z', 'Z'), cto: null })}
+                  />
+                  <p class="small muted">
+                    Click a bar for its CloudTrail events, or{' '}
+                    <button type="button" class="link" onClick={() => setParams({ ct: 'all', ctv: null, cto: null })}>
+                      display the events of the scope
+                    </button>
+                    .
+                  </p>
+                </>
+              ) : null}
             </Panel>
           ) : null}
           {panels.has('observed') ? (
@@ -227,6 +248,9 @@ export function EntityPage({ id }: { id: string }) {
                         <th class="num">Success</th>
                         <th class="num">Failure</th>
                         <th>Last seen</th>
+                        <th>
+                          <span class="sr-only">Raw events</span>
+                        </th>
                       </tr>
                     </thead>
                     <tbody>
@@ -240,6 +264,13 @@ export function EntityPage({ id }: { id: string }) {
                           <td class="num">{fmtNum(v.success)}</td>
                           <td class="num">{fmtNum(v.failure)}</td>
                           <td class="nowrap small">{fmtTime(v.last_seen)}</td>
+                          <td>
+                            {RECORD_FILTER[kind] ? (
+                              <button type="button" class="small" aria-label={'CloudTrail events of ' + v.value} onClick={() => setParams({ ct: RECORD_FILTER[kind], ctv: v.value, cto: null })}>
+                                Events
+                              </button>
+                            ) : null}
+                          </td>
                         </tr>
                       ))}
                     </tbody>
@@ -290,9 +321,22 @@ export function EntityPage({ id }: { id: string }) {
           </Panel>
         </div>
       ) : null}
+      {ct && d ? (
+        <ApiRecords
+          entity={id}
+          q={{ start: sc.start, end: sc.end, ...(ct !== 'all' && ctv ? { [ct]: ctv } : {}) }}
+          offset={cto}
+          title={ct === 'all' ? 'CloudTrail events in scope' : ct === 'bucket' ? 'CloudTrail events of the bucket at ' + fmtTime(ctv) + ' UTC' : `CloudTrail events with ${ct.replace('_', ' ')} ${ctv}`}
+          onPage={(o) => setParams({ cto: o ? String(o) : null }, true)}
+          onClose={() => setParams({ ct: null, ctv: null, cto: null })}
+        />
+      ) : null}
     </main>
   );
 }
+
+/** RECORD_FILTER maps an observed kind to the records endpoint's filter. */
+const RECORD_FILTER: Record<string, string> = { ips: 'ip', 'user-agents': 'user_agent', 'api-calls': 'operation' };
 
 function ObservedValue({ kind, v, sc }: { kind: string; v: string; sc: { start?: string | null; end?: string | null } }) {
   if (kind === 'ips') return <a class="mono" href={entityHref('ip:' + v, sc)}>{v}</a>;

@@ -2,7 +2,7 @@ import { apiGet, type Finding, type Related, type Scope } from '../api';
 import { useAsync } from '../hooks';
 import { useLocation } from '../router';
 import { ErrorBox, KV, Loading, Panel, SeverityBadge, Tabs } from '../components/ui';
-import { setParams } from '../router';
+import { setParams, withParams } from '../router';
 import { entityHref, entityKey, entityType, fmtNum, fmtTime, typeName } from '../format';
 import { FlowDetails } from './FlowDetails';
 
@@ -100,7 +100,17 @@ export function FindingPage({ id }: { id: string }) {
             </div>
           ) : null}
           {tab === 'overview' && instance ? (
-            <Panel title={'Flow details of ' + entityKey(instance) + ', annotated with this finding'} id="flows">
+            <Panel
+              title={'Flow details of ' + entityKey(instance) + ', annotated with this finding'}
+              id="flows"
+              actions={
+                f.remote_ip ? (
+                  <a class="button" href={withParams({ filter: 'remote_ip=' + f.remote_ip, match: null, offset: null })}>
+                    Only traffic with {f.remote_ip}
+                  </a>
+                ) : null
+              }
+            >
               <FlowDetails entity={instance} finding={id} />
             </Panel>
           ) : null}

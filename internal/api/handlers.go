@@ -31,7 +31,7 @@ var (
 )
 
 func (s *Server) apiRoutes() []route {
-	return []route{
+	return append([]route{
 		{method: "GET", path: "/api/v1/openapi.json", tag: "meta", summary: "This API's OpenAPI 3 document", h: s.openAPI},
 		{method: "GET", path: "/api/v1/search", tag: "search", summary: "Find entities by any identifier: IP, CIDR, instance or interface ID, ARN, access key, account, user agent, bucket, domain, finding ID",
 			params: []param{{name: "q", in: "query", typ: "string", required: true, desc: "what to look for"}}, h: s.search},
@@ -96,7 +96,7 @@ func (s *Server) apiRoutes() []route {
 			body:     &bodySpec{desc: "the query", schema: sqlRequestSchema},
 			produces: []string{"application/json", "text/csv"}, h: s.sql},
 		{method: "GET", path: "/api/v1/ingest/status", tag: "ingest", summary: "Ingest status: per log type and watched source, last ingest, records and rejected lines", h: s.ingestStatus},
-	}
+	}, s.analysisRoutes()...)
 }
 
 // entity resolves the {id} entity (type and key: see engine.EntityRef).

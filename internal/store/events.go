@@ -180,7 +180,7 @@ func newRowWriter[T any](s *Store, table, token string) (*RowWriter[T], error) {
 	}
 	// Small row groups: CloudTrail and finding rows carry kilobytes of
 	// JSON each, and a writer buffers a whole row group in memory.
-	opts := append(writerOptions(), parquet.MaxRowsPerRowGroup(16384))
+	opts := append(writerOptions(table), parquet.MaxRowsPerRowGroup(16384))
 	return &RowWriter[T]{table: table, f: f, w: parquet.NewGenericWriter[T](f, opts...),
 		sf: StagedFile{Table: table, Staged: staged, Final: rel}}, nil
 }

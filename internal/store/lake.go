@@ -40,7 +40,7 @@ const (
 // buffers are costly to allocate, live as long as the process.
 var codec = newZstdCodec()
 
-func writerOptions() []parquet.WriterOption {
+func writerOptions(table string) []parquet.WriterOption {
 	opts := []parquet.WriterOption{
 		parquet.Compression(codec),
 		parquet.MaxRowsPerRowGroup(rowsPerRowGroup),
@@ -54,8 +54,30 @@ func writerOptions() []parquet.WriterOption {
 	for _, c := range highCardinalityColumns {
 		opts = append(opts, parquet.SkipPageBounds(c)) // one column path per option
 	}
+	if cols := bloomColumns[table]; len(cols) > 0 {
+		filters := make([]parquet.BloomFilterColumn, len(cols))
+		for i, c := range cols {
+			filters[i] = parquet.SplitBlockFilter(bloomBitsPerValue, c)
+		}
+		opts = append(opts, parquet.BloomFilters(filters...))
+	}
 	return opts
 }
+
+// bloomColumns are the columns of each lake table that get a Parquet bloom
+// filter per row group: the identifiers mentions() looks up by equality.
+// Their values are spread over the whole key space, so min/max statistics
+// prune nothing, while a bloom filter lets DuckDB skip every row group
+// that does not hold the value (see docs/storage.md for what it costs and
+// saves). The columns are dictionary-encoded, so parquet-go builds each
+// filter from the row group's dictionary: one hash per distinct value.
+var bloomColumns = map[string][]string{
+	flowTable: {"srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "interface_id", "instance_id"},
+}
+
+// bloomBitsPerValue sizes the filters: 10 bits per distinct value gives
+// split-block filters a false positive rate of about 1%.
+const bloomBitsPerValue = 10
 
 // highCardinalityColumns are string columns whose values (addresses,
 // interface and resource IDs) are spread over the whole key space, so a
@@ -96,7 +118,7 @@ func writeAnchor[T any](path string) error {
 	if err != nil {
 		return fmt.Errorf("create %s: %w", tmp, err)
 	}
-	w := parquet.NewGenericWriter[T](f, writerOptions()...)
+	w := parquet.NewGenericWriter[T](f, writerOptions("")...)
 	if err := w.Close(); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", tmp, err)
@@ -180,7 +202,7 @@ type typedWriter[T any, P rowFiller[T]] struct {
 }
 
 func newTypedWriter[T any, P rowFiller[T]](f *os.File) rowWriter {
-	return &typedWriter[T, P]{w: parquet.NewGenericWriter[T](f, writerOptions()...)}
+	return &typedWriter[T, P]{w: parquet.NewGenericWriter[T](f, writerOptions(flowTable)...)}
 }
 
 func (t *typedWriter[T, P]) write(objectID int64, recs []flowlog.Record) error {

@@ -1,24 +1,23 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+)
 
 // mentionsMacro defines mentions(value): every row of every table that
 // mentions an address, access key, instance, interface, principal, account
 // or domain, in the spirit of Tailpipe's tp_ips/tp_akas columns. Exact
 // matches on the columns that hold identifiers, plus a substring search of
 // the raw JSON of CloudTrail events and findings (request parameters name
-// instances and buckets). Temporary, like the views it reads.
+// instances and buckets). Temporary, like the views it reads. {{flows}} is
+// the flow part, made by mentionsSQL.
 const mentionsMacro = `CREATE OR REPLACE TEMP MACRO mentions(v) AS TABLE
 SELECT m.log, m.time, m.matched, m.object_id, m.record, o.uri
 FROM (
-	SELECT 'flow_logs' AS log, start_time AS time,
-		concat_ws(',',
-			CASE WHEN srcaddr = v THEN 'srcaddr' END, CASE WHEN dstaddr = v THEN 'dstaddr' END,
-			CASE WHEN pkt_srcaddr = v THEN 'pkt_srcaddr' END, CASE WHEN pkt_dstaddr = v THEN 'pkt_dstaddr' END,
-			CASE WHEN interface_id = v THEN 'interface_id' END, CASE WHEN instance_id = v THEN 'instance_id' END) AS matched,
-		object_id, object_line AS record
-	FROM flow_logs
-	WHERE srcaddr = v OR dstaddr = v OR pkt_srcaddr = v OR pkt_dstaddr = v OR interface_id = v OR instance_id = v
+{{flows}}
 	UNION ALL
 	SELECT 'cloudtrail_events', event_time,
 		coalesce(nullif(concat_ws(',',
@@ -58,3 +57,34 @@ func (s *Store) Lookup(ctx context.Context, value string, limit int) (*Result, e
 	q := "SELECT * FROM mentions(" + "'" + sqlQuote(value) + "'" + ")"
 	return s.Query(ctx, q, limit)
 }
+
+// mentionsSQL is mentionsMacro for this store's lake. Flows are read from
+// the lake's files rather than the flow_logs view, one UNION ALL branch per
+// column: DuckDB pushes an equality on a plain column into the Parquet
+// scan, where the row groups' bloom filters (see bloomColumns) skip nearly
+// every row group, while an OR across columns, or the view's NULLIF, is
+// evaluated on every row (docs/storage.md has the numbers). A row that
+// matches several columns comes from the branch of the first, with every
+// matching column in matched. An empty value matches nothing: the files
+// hold some NULLs as empty strings (see lakeViewSQL).
+func (s *Store) mentionsSQL() string {
+	src := fmt.Sprintf("read_parquet('%s', hive_partitioning = false, union_by_name = true)",
+		sqlQuote(filepath.Join(s.lakeDir, flowTable, "**", "*.parquet")))
+	var matched []string
+	for _, c := range mentionFlowColumns {
+		matched = append(matched, fmt.Sprintf("CASE WHEN %s = v THEN '%s' END", c, c))
+	}
+	var branches []string
+	for i, c := range mentionFlowColumns {
+		where := []string{c + " = v", "v <> ''"}
+		for _, prev := range mentionFlowColumns[:i] {
+			where = append(where, prev+" IS DISTINCT FROM v")
+		}
+		branches = append(branches, fmt.Sprintf("\tSELECT 'flow_logs' AS log, start_time AS time, concat_ws(',', %s) AS matched, object_id, object_line AS record\n\tFROM %s WHERE %s",
+			strings.Join(matched, ", "), src, strings.Join(where, " AND ")))
+	}
+	return strings.Replace(mentionsMacro, "{{flows}}", strings.Join(branches, "\n\tUNION ALL\n"), 1)
+}
+
+// mentionFlowColumns are the flow_logs columns mentions() matches.
+var mentionFlowColumns = []string{"srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "interface_id", "instance_id"}

@@ -832,7 +832,7 @@ func newRollupFile(dir, token string, day int64) (*rollupFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", staged, err)
 	}
-	return &rollupFile{day: day, f: f, w: parquet.NewGenericWriter[rollupRow](f, writerOptions()...),
+	return &rollupFile{day: day, f: f, w: parquet.NewGenericWriter[rollupRow](f, writerOptions(rollupTable)...),
 		sf: StagedFile{Table: rollupTable, Staged: staged, Final: rel}}, nil
 }
 

@@ -238,7 +238,7 @@ func (s *Store) initConn(execer driver.ExecerContext, opts Options) error {
 	if !s.migrated.Load() {
 		return nil
 	}
-	for _, q := range append(graphViewsSQL, mentionsMacro) {
+	for _, q := range append(graphViewsSQL, s.mentionsSQL()) {
 		if _, err := execer.ExecContext(ctx, q, nil); err != nil {
 			return fmt.Errorf("create graph views: %w", err)
 		}
@@ -254,7 +254,7 @@ func (s *Store) createGraphViews(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	for _, q := range append(graphViewsSQL, mentionsMacro) {
+	for _, q := range append(graphViewsSQL, s.mentionsSQL()) {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create graph views: %w", err)
 		}

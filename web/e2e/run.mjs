@@ -201,7 +201,7 @@ try {
   // Finding → its instance → flow details (pre-annotated).
   await page.getByTestId('involved').getByRole('link', { name: XSS_INSTANCE }).click();
   await timed('entity profile', async () => {
-    await page.getByRole('heading', { name: /EC2 instance/ }).waitFor();
+    await page.locator('.entity-head h1', { hasText: 'EC2 instance' }).waitFor();
     await page.getByTestId('volume-chart').waitFor();
   });
   check(new URL(page.url()).searchParams.get('finding') !== null, "the instance opens in the finding's scope");

@@ -16,6 +16,18 @@ func (r *run) flows(ctx context.Context) error {
 	if len(r.sc.Flows) == 0 {
 		return nil
 	}
+	// Every flow detector reads the same resolved rollup rows: resolve
+	// them once for the run.
+	start := time.Now()
+	if err := r.st.DetectFlowsMaterialize(ctx, r.sc.Flows); err != nil {
+		return err
+	}
+	defer func() {
+		if err := r.st.DetectFlowsRelease(context.WithoutCancel(ctx)); err != nil {
+			r.cfg.Logger.Warn("drop run flows", "err", err)
+		}
+	}()
+	r.cfg.Logger.Debug("run flows materialised", "seconds", time.Since(start).Seconds())
 	for _, d := range []struct {
 		name string
 		fn   func(context.Context) error

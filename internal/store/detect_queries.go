@@ -17,7 +17,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -84,12 +86,78 @@ func intList(v []int) string {
 	return strings.Join(parts, ", ")
 }
 
+// flowRunColumns are the columns of fr the flow queries read; a
+// materialised run table keeps only these.
+const flowRunColumns = `hour, account_id, inst, interface_id, local_addr, remote_addr, local_port, remote_port, protocol,
+	action, flows, bytes_in, bytes_out, packets_in, packets_out, first_seen, last_seen, opened_out, opened_in`
+
+// flowRunTable holds the resolved rollup rows of one detection run's hours
+// (see DetectFlowsMaterialize). A regular table, not a TEMP one: database/sql
+// spreads a run's queries over connections and TEMP tables are per
+// connection.
+const flowRunTable = "detect_run_flows"
+
+// flowRuns maps a Store to the hours its run table holds. It lives here
+// rather than in Store so that the detection queries stay in this file.
+var flowRuns struct {
+	sync.Mutex
+	hours map[*Store][]TimeRange
+}
+
+// DetectFlowsMaterialize resolves the rollup rows of hours (instance,
+// opened_in, opened_out: flowCTE) once into a table that every flow query
+// with the same hours then reads instead of re-reading the lake and
+// re-joining the interface and address maps. DetectFlowsRelease drops it.
+// Detection runs are serialised by their caller.
+func (s *Store) DetectFlowsMaterialize(ctx context.Context, hours []TimeRange) error {
+	if len(hours) == 0 {
+		return nil
+	}
+	pred, args := rangePredicate("r.hour", hours, 1)
+	q := `CREATE OR REPLACE TABLE ` + flowRunTable + ` AS ` + fmt.Sprintf(flowCTE, pred) + ` SELECT ` + flowRunColumns + ` FROM fr`
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("materialise run flows: %w", err)
+	}
+	flowRuns.Lock()
+	if flowRuns.hours == nil {
+		flowRuns.hours = map[*Store][]TimeRange{}
+	}
+	flowRuns.hours[s] = slices.Clone(hours)
+	flowRuns.Unlock()
+	return nil
+}
+
+// DetectFlowsRelease drops the table DetectFlowsMaterialize made.
+func (s *Store) DetectFlowsRelease(ctx context.Context) error {
+	flowRuns.Lock()
+	delete(flowRuns.hours, s)
+	flowRuns.Unlock()
+	if _, err := s.db.ExecContext(ctx, `DROP TABLE IF EXISTS `+flowRunTable); err != nil {
+		return fmt.Errorf("drop run flows: %w", err)
+	}
+	return nil
+}
+
+// flowSource returns the WITH clause defining fr for hours: the
+// materialised run table when it holds exactly these hours, else flowCTE.
+func (s *Store) flowSource(hours []TimeRange, first int) (string, []any) {
+	flowRuns.Lock()
+	held, ok := flowRuns.hours[s]
+	flowRuns.Unlock()
+	same := ok && slices.Equal(held, hours)
+	if same {
+		return `WITH fr AS (SELECT * FROM ` + flowRunTable + `)`, nil
+	}
+	pred, pargs := rangePredicate("r.hour", hours, first)
+	return fmt.Sprintf(flowCTE, pred), pargs
+}
+
 func (s *Store) flowHits(ctx context.Context, what string, hours []TimeRange, body string, args ...any) ([]FlowHit, error) {
 	if len(hours) == 0 {
 		return nil, nil
 	}
-	pred, pargs := rangePredicate("r.hour", hours, len(args)+1)
-	q := fmt.Sprintf(flowCTE, pred) + `, hits AS (` + body + `) SELECT ` + flowHitColumns + ` FROM hits ORDER BY hour, interface_id`
+	src, pargs := s.flowSource(hours, len(args)+1)
+	q := src + `, hits AS (` + body + `) SELECT ` + flowHitColumns + ` FROM hits ORDER BY hour, interface_id`
 	rows, err := s.db.QueryContext(ctx, q, append(args, pargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("detect %s: %w", what, err)
@@ -414,13 +482,18 @@ type CTEvent struct {
 	UserType, UserARN, PrincipalID, AccountID string
 	AccessKeyID, UserName, SessionIssuerARN   string
 	ErrorCode                                 string
-	InvokedBy, EC2RoleDelivery, ConsoleLogin  string
-	MFAUsed, EventType                        string
-	Request                                   string // requestParameters, for CloudTrail's own API only
-	AWSService, Country, ASOrg                string // ip_info of the source address
-	ASN                                       int64
-	Latitude, Longitude                       float64
-	HasGeo                                    bool // coordinates known
+	// Read from the raw event only where a detector looks at them (raw
+	// JSON on millions of events is most of a first run's CloudTrail
+	// time): InvokedBy for AssumedRole and Root callers, EC2RoleDelivery
+	// for AssumedRole, ConsoleLogin and MFAUsed for ConsoleLogin events,
+	// EventType for Root; empty elsewhere.
+	InvokedBy, EC2RoleDelivery, ConsoleLogin string
+	MFAUsed, EventType                       string
+	Request                                  string // requestParameters, for CloudTrail's own API only
+	AWSService, Country, ASOrg               string // ip_info of the source address
+	ASN                                      int64
+	Latitude, Longitude                      float64
+	HasGeo                                   bool // coordinates known
 	// Principal is the identity whose baseline the event belongs to:
 	// the role of an assumed-role session, else the user ARN, else the
 	// principal ID.
@@ -432,11 +505,11 @@ const ctPrincipal = `coalesce(CASE WHEN user_type = 'AssumedRole' THEN session_i
 const ctEventColumns = `e.event_id, e.event_source, e.event_name, e.aws_region, e.event_time, e.source_ip, e.user_agent,
 	e.user_type, e.user_arn, e.principal_id, coalesce(e.account_id, e.recipient_account_id), e.access_key_id, e.user_name,
 	e.session_issuer_arn, e.error_code,
-	json_extract_string(e.raw, '$.userIdentity.invokedBy'),
-	json_extract_string(e.raw, '$.userIdentity.sessionContext.ec2RoleDelivery'),
-	json_extract_string(e.raw, '$.responseElements.ConsoleLogin'),
-	json_extract_string(e.raw, '$.additionalEventData.MFAUsed'),
-	json_extract_string(e.raw, '$.eventType'),
+	CASE WHEN e.user_type IN ('AssumedRole', 'Root') THEN json_extract_string(e.raw, '$.userIdentity.invokedBy') END,
+	CASE WHEN e.user_type = 'AssumedRole' THEN json_extract_string(e.raw, '$.userIdentity.sessionContext.ec2RoleDelivery') END,
+	CASE WHEN e.event_name = 'ConsoleLogin' THEN json_extract_string(e.raw, '$.responseElements.ConsoleLogin') END,
+	CASE WHEN e.event_name = 'ConsoleLogin' THEN json_extract_string(e.raw, '$.additionalEventData.MFAUsed') END,
+	CASE WHEN e.user_type = 'Root' THEN json_extract_string(e.raw, '$.eventType') END,
 	CASE WHEN e.event_source = 'cloudtrail.amazonaws.com' THEN json_extract(e.raw, '$.requestParameters')::VARCHAR END,
 	i.aws_service, i.country, i.as_org, i.asn, i.latitude, i.longitude, ` + ctPrincipal
 

@@ -50,6 +50,11 @@ type Config struct {
 	// Workers is the number of files written at once; default one per
 	// core.
 	Workers int
+	// NoAttacks leaves out the six attack scenarios' records and
+	// GuardDuty findings, keeping the ordinary traffic and the benign
+	// scenario exactly as they are with the attacks: a run of the
+	// detectors over it should find nothing.
+	NoAttacks bool
 }
 
 // DefaultEnd is the end of the generated period unless Config.End says

@@ -39,11 +39,15 @@ type stager struct {
 	r    *rand.Rand
 	nCT  uint64
 	gdID int
+	// mute drops what is staged (Config.NoAttacks) while the scenario
+	// still draws its random numbers and IDs, so that the scenarios
+	// after it come out the same.
+	mute bool
 }
 
 func (s *stager) flow(f flowRec) {
 	v := f.vpc()
-	if f.start < s.g.start || f.start >= s.g.end {
+	if s.mute || f.start < s.g.start || f.start >= s.g.end {
 		return
 	}
 	for i, x := range s.g.flowStreams {
@@ -76,6 +80,9 @@ func (s *stager) event(a *Account, e *ctEvent) {
 	s.nCT++
 	e.id = mix64(uint64(s.g.cfg.Seed)^0x5ce7a210, s.nCT)
 	e.recipient = a.ID
+	if s.mute {
+		return
+	}
 	for i, cs := range s.g.ctStreams {
 		if cs.acct == a && cs.region == e.region {
 			k := fileKey{i, s.g.winOf(e.t)}
@@ -87,7 +94,7 @@ func (s *stager) event(a *Account, e *ctEvent) {
 }
 
 func (s *stager) query(q dnsRec) {
-	if q.t < s.g.start || q.t >= s.g.end {
+	if s.mute || q.t < s.g.start || q.t >= s.g.end {
 		return
 	}
 	for i, x := range s.g.flowStreams {
@@ -120,15 +127,21 @@ func (g *gen) stage(sc schedule) {
 		}
 		g.truth.Accounts = append(g.truth.Accounts, TruthAccount{a.ID, a.Name, f, a.GuardDuty})
 	}
-	g.truth.Scenarios = []Scenario{
+	s.mute = g.cfg.NoAttacks
+	attacks := []Scenario{
 		s.sshBruteForce(sc.brute),
 		s.cryptoMining(sc.mining),
 		s.portScan(sc.portscan, sc.probe),
 		s.credentialExfiltration(sc.exfil),
 		s.leakedKey(sc.leak),
 		s.rootLogin(sc.root),
-		s.benign(sc.endpoint, sc.deployV2),
 	}
+	s.mute = false
+	if g.cfg.NoAttacks {
+		attacks = nil
+		g.truth.NoAttacks = true
+	}
+	g.truth.Scenarios = append(attacks, s.benign(sc.endpoint, sc.deployV2))
 }
 
 func ent(typ, key, role string) Entity { return Entity{Type: typ, Key: key, Role: role} }

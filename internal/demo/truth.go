@@ -19,6 +19,9 @@ type Truth struct {
 	Accounts  []TruthAccount `json:"accounts"`
 	GeoIP     TruthGeoIP     `json:"geoip"`
 	Scenarios []Scenario     `json:"scenarios"`
+	// NoAttacks: generated with Config.NoAttacks, so Scenarios holds only
+	// the benign one.
+	NoAttacks bool `json:"no_attacks,omitempty"`
 }
 
 // TruthAccount describes one account of the organisation.

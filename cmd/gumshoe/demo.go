@@ -36,6 +36,7 @@ func newDemoCommand(g *globalOptions) *cobra.Command {
 		end     string
 		noServe bool
 		out     string
+		quiet   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "demo [flags]",
@@ -54,11 +55,15 @@ output depends only on --seed, --days and --end. All addresses outside AWS
 are from documentation and benchmarking ranges; their places and networks
 are made up and labelled synthetic.
 
+--no-attacks leaves the six attacks out (the ordinary traffic and the benign
+change stay as they are): a baseline on which the detections should find
+nothing.
+
 The database is --db, else ` + defaultDemoDB + ` (never $GUMSHOE_DB). Running
 the demo again with the same flags reuses what is there.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := demo.Config{Days: days, Seed: seed}
+			cfg := demo.Config{Days: days, Seed: seed, NoAttacks: quiet}
 			if end != "" {
 				t, err := time.Parse("2006-01-02", end)
 				if err != nil {
@@ -84,6 +89,7 @@ the demo again with the same flags reuses what is there.`,
 	cmd.Flags().StringVar(&end, "end", "", "last day of the period is the day before this date, YYYY-MM-DD (default "+demo.DefaultEnd.Format("2006-01-02")+")")
 	cmd.Flags().BoolVar(&noServe, "no-serve", false, "stop after ingesting, without serving the console")
 	cmd.Flags().StringVar(&out, "out", "", "folder for the generated logs (default: next to the database, <db>-logs)")
+	cmd.Flags().BoolVar(&quiet, "no-attacks", false, "leave the six attacks out: ordinary traffic and the benign change only")
 	return cmd
 }
 
@@ -101,7 +107,11 @@ func runDemo(ctx context.Context, g *globalOptions, stdout, stderr io.Writer, o 
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(o.out, demo.TruthFile)); err != nil {
-		fmt.Fprintf(stdout, "generating %d days of logs (seed %d) into %s\n", daysOf(o.cfg), o.cfg.Seed, o.out)
+		attacks := ""
+		if o.cfg.NoAttacks {
+			attacks = ", without the attacks"
+		}
+		fmt.Fprintf(stdout, "generating %d days of logs (seed %d%s) into %s\n", daysOf(o.cfg), o.cfg.Seed, attacks, o.out)
 		if err := os.MkdirAll(o.out, 0o755); err != nil {
 			return err
 		}
@@ -211,6 +221,9 @@ func prepareDemo(stdout io.Writer, o demoOptions) error {
 	have := ""
 	if t, err := demo.ReadTruth(truthPath); err == nil {
 		have = fmt.Sprintf("seed=%d days=%d end=%s", t.Seed, t.Days, t.End.Format(time.RFC3339))
+		if t.NoAttacks {
+			have += " no-attacks"
+		}
 	}
 	_, dbErr := os.Stat(o.dbPath)
 	dbExists := dbErr == nil
@@ -265,7 +278,11 @@ func demoTruthKey(c demo.Config) (string, error) {
 	if days < 1 {
 		return "", errors.New("--days must be at least 1")
 	}
-	return fmt.Sprintf("seed=%d days=%d end=%s", c.Seed, days, end.UTC().Truncate(time.Hour).Format(time.RFC3339)), nil
+	key := fmt.Sprintf("seed=%d days=%d end=%s", c.Seed, days, end.UTC().Truncate(time.Hour).Format(time.RFC3339))
+	if c.NoAttacks {
+		key += " no-attacks"
+	}
+	return key, nil
 }
 
 // demoTables are the tables whose row counts the demo prints.

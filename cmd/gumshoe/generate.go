@@ -21,7 +21,7 @@ func newGenerateCommand(*globalOptions) *cobra.Command {
 		format, end       string
 		days, workers     int
 		seed              int64
-		asJSON            bool
+		asJSON, quiet     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "generate --out DIR [flags]",
@@ -35,6 +35,8 @@ weekly rhythms; the counts given are exact, and the scenarios add theirs.
 
 Files are written in parallel, each from its own random stream, so memory
 stays bounded at any volume and the same flags always write the same bytes.
+--no-attacks leaves the six attacks out (ordinary traffic and the benign
+change only), for measuring false positives.
 Ingest the result with: gumshoe ingest DIR/AWSLogs --geoip-city
 DIR/` + demo.CityDB + ` --geoip-asn DIR/` + demo.ASNDB,
 		Args: cobra.NoArgs,
@@ -42,7 +44,7 @@ DIR/` + demo.CityDB + ` --geoip-asn DIR/` + demo.ASNDB,
 			if out == "" {
 				return errors.New("--out is required")
 			}
-			cfg := demo.Config{Days: days, Seed: seed, Flows: flows, CloudTrail: trail, DNS: dns, Format: format, Workers: workers}
+			cfg := demo.Config{Days: days, Seed: seed, Flows: flows, CloudTrail: trail, DNS: dns, Format: format, Workers: workers, NoAttacks: quiet}
 			if end != "" {
 				t, err := time.Parse("2006-01-02", end)
 				if err != nil {
@@ -83,5 +85,6 @@ DIR/` + demo.CityDB + ` --geoip-asn DIR/` + demo.ASNDB,
 	cmd.Flags().StringVar(&end, "end", "", "the period ends at the start of this day, YYYY-MM-DD (default "+demo.DefaultEnd.Format("2006-01-02")+")")
 	cmd.Flags().IntVar(&workers, "workers", 0, "files written at once (default: one per core)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the counts as JSON")
+	cmd.Flags().BoolVar(&quiet, "no-attacks", false, "leave the six attacks out: ordinary traffic and the benign change only")
 	return cmd
 }

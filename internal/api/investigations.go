@@ -99,8 +99,8 @@ func (s *Server) group(w http.ResponseWriter, r *http.Request) error {
 // maxBody bounds a JSON request body.
 const maxBody = 64 << 10
 
-func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return badRequest("request body: %v", err)
@@ -118,7 +118,7 @@ func (s *Server) investigate(w http.ResponseWriter, r *http.Request) error {
 		Start      string `json:"start"`
 		End        string `json:"end"`
 	}
-	if err := decodeBody(r, &req); err != nil {
+	if err := decodeBody(w, r, &req); err != nil {
 		return err
 	}
 	if req.Entity == "" {
@@ -175,12 +175,15 @@ func (s *Server) indicators(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	max, err := intParam(r, "max", 100, 1000)
+	size, err := intParam(r, "max", 100, 1000)
 	if err != nil {
 		return err
 	}
+	if size == 0 {
+		return badRequest("max must be between 1 and 1000")
+	}
 	typ := r.URL.Query().Get("type")
-	list, next, err := detect.ListIndicators(r.Context(), s.cfg.Store, r.PathValue("id"), typ, offset, max)
+	list, next, err := detect.ListIndicators(r.Context(), s.cfg.Store, r.PathValue("id"), typ, offset, size)
 	if err != nil {
 		return analysisError(err)
 	}
@@ -200,7 +203,7 @@ func (s *Server) investigationState(w http.ResponseWriter, r *http.Request) erro
 	var req struct {
 		State string `json:"state"`
 	}
-	if err := decodeBody(r, &req); err != nil {
+	if err := decodeBody(w, r, &req); err != nil {
 		return err
 	}
 	if !goodState.MatchString(req.State) {

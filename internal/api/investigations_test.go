@@ -155,6 +155,7 @@ func TestAnalysisErrors(t *testing.T) {
 		{"no investigation report", "GET", "/api/v1/investigations/000000000000000000000/report", "", 404, "not_found"},
 		{"no investigation indicators", "GET", "/api/v1/investigations/000000000000000000000/indicators", "", 404, "not_found"},
 		{"no investigation state", "POST", "/api/v1/investigations/000000000000000000000/state", `{"state":"ARCHIVED"}`, 404, "not_found"},
+		{"max 0", "GET", "/api/v1/investigations/000000000000000000000/indicators?max=0", "", 400, "invalid_request"},
 		{"bad state", "POST", "/api/v1/investigations/000000000000000000000/state", `{"state":"GONE"}`, 400, "invalid_request"},
 		{"bad entity", "POST", "/api/v1/investigations", `{"entity":"spaceship:1"}`, 400, "invalid_request"},
 		{"no entity", "POST", "/api/v1/investigations", `{}`, 400, "invalid_request"},

@@ -23,7 +23,8 @@ import (
 const (
 	addrBerlinOffice = 192<<24 | 0<<16 | 2<<8 | 0   // 192.0.2.0/26
 	addrNYOffice     = 192<<24 | 0<<16 | 2<<8 | 64  // 192.0.2.64/26
-	addrHomes        = 192<<24 | 0<<16 | 2<<8 | 128 // 192.0.2.128/26
+	addrHomes        = 192<<24 | 0<<16 | 2<<8 | 128 // 192.0.2.128/27: Berlin staff's homes
+	addrHomesUS      = 192<<24 | 0<<16 | 2<<8 | 160 // 192.0.2.160/27: New York staff's homes
 	addrCI           = 192<<24 | 0<<16 | 2<<8 | 192 // 192.0.2.192/26
 	addrClients      = 198<<24 | 18<<16             // 198.18.0.0/16
 	addrPartners     = 198<<24 | 19<<16             // 198.19.0.0/17
@@ -143,7 +144,10 @@ type geoBlock struct {
 var geoBlocks = []geoBlock{
 	{"192.0.2.0/26", "DE", "Germany", "Berlin", 52.52, 13.40, 64496, "Example Office Fibre (synthetic)", "EU", "Europe"},
 	{"192.0.2.64/26", "US", "United States", "New York", 40.71, -74.01, 64497, "Example Business Internet (synthetic)", "NA", "North America"},
-	{"192.0.2.128/26", "DE", "Germany", "Hamburg", 53.55, 9.99, 64498, "Example Home Broadband (synthetic)", "EU", "Europe"},
+	// Homes near each office: a New York engineer signing in from home
+	// must not look like a jump across the Atlantic (impossible travel).
+	{"192.0.2.128/27", "DE", "Germany", "Hamburg", 53.55, 9.99, 64498, "Example Home Broadband (synthetic)", "EU", "Europe"},
+	{"192.0.2.160/27", "US", "United States", "Brooklyn", 40.68, -73.94, 65542, "Example Home Cable US (synthetic)", "NA", "North America"},
 	{"192.0.2.192/26", "US", "United States", "Ashburn", 39.04, -77.49, 64499, "Example CI Cloud (synthetic)", "NA", "North America"},
 	{"198.18.0.0/19", "US", "United States", "Chicago", 41.88, -87.63, 64500, "Example Telecom US (synthetic)", "NA", "North America"},
 	{"198.18.32.0/19", "US", "United States", "Los Angeles", 34.05, -118.24, 64501, "Example Cable West (synthetic)", "NA", "North America"},

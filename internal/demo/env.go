@@ -289,10 +289,10 @@ func newEnvironment(seed int64, endpointFrom int64) *Environment {
 	}
 	user(prod, "alice", addrBerlinOffice+1, addrHomes+1, 1, uaChromeMac, cliMac)
 	user(prod, "bob", addrBerlinOffice+2, addrHomes+2, 1, uaFirefoxLinux, cliLinux)
-	user(prod, "carol", addrNYOffice+1, addrHomes+3, -5, uaSafariMac, cliMac)
-	user(dev, "dave", addrNYOffice+2, addrHomes+4, -5, uaChromeWin, cliWin)
+	user(prod, "carol", addrNYOffice+1, addrHomesUS+3, -5, uaSafariMac, cliMac)
+	user(dev, "dave", addrNYOffice+2, addrHomesUS+4, -5, uaChromeWin, cliWin)
 	user(dev, "erin", addrBerlinOffice+3, addrHomes+5, 1, uaChromeMac, cliMac)
-	user(dev, "frank", addrNYOffice+3, addrHomes+6, -5, uaFirefoxLinux, cliLinux)
+	user(dev, "frank", addrNYOffice+3, addrHomesUS+6, -5, uaFirefoxLinux, cliLinux)
 	user(sec, "sam", addrBerlinOffice+4, addrHomes+7, 1, uaChromeMac, cliMac)
 	ci := user(prod, "ci-deploy", addrCI+1, addrCI+2, 0, "", cliCI)
 	ci.CI = true

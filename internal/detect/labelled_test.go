@@ -35,7 +35,8 @@ var pantherDisagreements = map[int]bool{
 	193: true, // IMDSCredentialExfiltration from an Amazon.com ASN address that is in AWS's published ranges: "OutsideAWS" means outside them
 }
 
-const testdata = "../../../shared/testdata/cloudtrail/"
+// The project's copies of the shared samples (licence in its NOTICE).
+const testdata = "../cloudtrail/testdata/"
 
 // TestPantherLabelled runs each labelled Panther CloudTrail test event
 // whose rule a detector covers through ingest and detection on its own, and

@@ -418,7 +418,10 @@ try {
   check((await page.getByTestId('graph-selection').innerText()).includes('Selected (1)'), 'selecting a node shows its details');
   await page.getByRole('checkbox', { name: 'Labels' }).uncheck();
   await page.waitForURL(/labels=0/);
-  check((await page.evaluate(() => window.__gumshoeGraph.nodes('.labelled').length)) === 0, 'labels toggle');
+  // The graph restyles after the URL changes: wait for it (under load it
+  // lagged the URL in CI).
+  const unlabelled = await page.waitForFunction(() => window.__gumshoeGraph.nodes('.labelled').length === 0, null, { timeout: 15000 }).then(() => true, () => false);
+  check(unlabelled, 'labels toggle');
   await page.getByRole('checkbox', { name: 'Labels' }).check();
   await page.getByRole('tab', { name: /Involved findings/ }).click();
   await page.getByTestId('group-findings').waitFor();

@@ -297,15 +297,7 @@ TO '%s' (FORMAT parquet, COMPRESSION zstd)`, src, stored, sqlQuote(kept))); err 
 // commit's transaction: findings replace older versions of themselves. It
 // returns the rows added or changed.
 func loadIntoTable(ctx context.Context, tx *sql.Tx, f StagedFile) (int64, error) {
-	// Empty strings are NULL (see lakeViewSQL for why parquet-go makes
-	// some).
-	var repl []string
-	for _, c := range tableColumns(f.Table) {
-		if c.text {
-			repl = append(repl, fmt.Sprintf("NULLIF(%s, '') AS %s", quoteIdent(c.name), quoteIdent(c.name)))
-		}
-	}
-	src := fmt.Sprintf("(SELECT * REPLACE (%s) FROM read_parquet('%s', hive_partitioning = false))", strings.Join(repl, ", "), sqlQuote(f.Staged))
+	src := stagedSource(f.Table, f.Staged)
 	var q string
 	switch f.Table {
 	case findingsTable:

@@ -312,7 +312,12 @@ func (rb *rollupBuilder) text(a addr) string {
 }
 
 func ipv4Text(v uint32) string {
-	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).String()
+	return ipv4Addr(v).String()
+}
+
+// ipv4Addr is the address of an IPv4 value.
+func ipv4Addr(v uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
 // eachAddress calls fn with every address of the segment's conversations,
@@ -330,7 +335,7 @@ func (rb *rollupBuilder) eachAddress(fn func(netip.Addr)) {
 					}
 					continue
 				}
-				fn(netip.AddrFrom4([4]byte{byte(x.v >> 24), byte(x.v >> 16), byte(x.v >> 8), byte(x.v)}))
+				fn(ipv4Addr(x.v))
 			}
 		}
 	}

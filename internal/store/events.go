@@ -162,14 +162,21 @@ type RowWriter[T any] struct {
 	w     *parquet.GenericWriter[T]
 	sf    StagedFile
 	done  bool
+	// ids, for CloudTrail events, stages their identifiers (see
+	// cloudtrailIDRow); it commits with the events.
+	ids *idWriter
 }
 
 func newRowWriter[T any](s *Store, table, token string) (*RowWriter[T], error) {
+	return newRowWriterNamed[T](s, table, token, token+".parquet")
+}
+
+func newRowWriterNamed[T any](s *Store, table, token, name string) (*RowWriter[T], error) {
 	if s.readOnly {
 		return nil, errors.New("database is open read-only")
 	}
 	// Partitioned by the day of ingest: one segment's rows span any days.
-	rel := filepath.Join(table, "ingested="+time.Now().UTC().Format(time.DateOnly), token+".parquet")
+	rel := filepath.Join(table, "ingested="+time.Now().UTC().Format(time.DateOnly), name)
 	staged := filepath.Join(s.lakeDir, stagingDir, token, rel)
 	if err := os.MkdirAll(filepath.Dir(staged), 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(staged), err)
@@ -180,7 +187,11 @@ func newRowWriter[T any](s *Store, table, token string) (*RowWriter[T], error) {
 	}
 	// Small row groups: CloudTrail and finding rows carry kilobytes of
 	// JSON each, and a writer buffers a whole row group in memory.
-	opts := append(writerOptions(table), parquet.MaxRowsPerRowGroup(16384))
+	// Identifier rows are small.
+	opts := writerOptions(table)
+	if table != cloudtrailIDTable {
+		opts = append(opts, parquet.MaxRowsPerRowGroup(16384))
+	}
 	return &RowWriter[T]{table: table, f: f, w: parquet.NewGenericWriter[T](f, opts...),
 		sf: StagedFile{Table: table, Staged: staged, Final: rel}}, nil
 }
@@ -188,8 +199,21 @@ func newRowWriter[T any](s *Store, table, token string) (*RowWriter[T], error) {
 // NewCloudTrailWriter stages cloudtrail_events rows. The rows of one writer
 // must have distinct event IDs (ingest drops repeats within a segment);
 // Commit drops those already stored.
+// Beside the events, it stages their identifiers in cloudtrail_identifiers
+// (see cloudtrailIDRow), committed with them.
 func (s *Store) NewCloudTrailWriter() (*RowWriter[CloudTrailRow], error) {
-	return newRowWriter[CloudTrailRow](s, cloudtrailTable, newToken())
+	token := newToken()
+	w, err := newRowWriterNamed[CloudTrailRow](s, cloudtrailTable, token, token+indexedSuffix)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := newRowWriter[cloudtrailIDRow](s, cloudtrailIDTable, token)
+	if err != nil {
+		w.Abort()
+		return nil, err
+	}
+	w.ids = &idWriter{w: ids, matched: map[string]string{}}
+	return w, nil
 }
 
 // NewFindingWriter stages findings rows.
@@ -208,6 +232,20 @@ func (w *RowWriter[T]) Write(rows []T) error {
 		return fmt.Errorf("write %s: %w", w.sf.Staged, err)
 	}
 	w.sf.Records += int64(len(rows))
+	if ct, ok := any(rows).([]CloudTrailRow); ok {
+		for i := range ct {
+			t := ct[i].EventTime
+			if w.sf.MinTime.IsZero() || t < w.sf.MinTime.UnixMicro() {
+				w.sf.MinTime = time.UnixMicro(t).UTC()
+			}
+			if w.sf.MaxTime.IsZero() || t > w.sf.MaxTime.UnixMicro() {
+				w.sf.MaxTime = time.UnixMicro(t).UTC()
+			}
+		}
+		if w.ids != nil {
+			return w.ids.add(ct)
+		}
+	}
 	return nil
 }
 
@@ -231,7 +269,18 @@ func (w *RowWriter[T]) Close() (StagedFile, error) {
 	if st, err := w.f.Stat(); err == nil {
 		w.sf.Bytes = st.Size()
 	}
-	return w.sf, w.f.Close()
+	if err := w.f.Close(); err != nil {
+		return w.sf, err
+	}
+	if w.ids != nil {
+		ids, err := w.ids.close()
+		if err != nil {
+			return w.sf, err
+		}
+		ids.MinTime, ids.MaxTime = w.sf.MinTime, w.sf.MaxTime
+		w.sf.Index = &ids
+	}
+	return w.sf, nil
 }
 
 // Abort discards the file.
@@ -241,6 +290,9 @@ func (w *RowWriter[T]) Abort() {
 		w.f.Close()
 	}
 	os.Remove(w.sf.Staged)
+	if w.ids != nil {
+		w.ids.w.Abort()
+	}
 }
 
 // stagedSource reads staged files of a table as SQL, strings read through
@@ -277,6 +329,11 @@ func dropStoredEvents(ctx context.Context, tx *sql.Tx, f *StagedFile) error {
 	}
 	if dups == 0 {
 		return nil
+	}
+	if f.Index != nil {
+		if err := dropStoredIdentifiers(ctx, tx, f.Index, src, stored); err != nil {
+			return err
+		}
 	}
 	kept := strings.TrimSuffix(f.Staged, ".parquet") + ".kept"
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`COPY (SELECT * FROM %s WHERE event_id NOT IN (%s))

@@ -72,7 +72,8 @@ func writerOptions(table string) []parquet.WriterOption {
 // saves). The columns are dictionary-encoded, so parquet-go builds each
 // filter from the row group's dictionary: one hash per distinct value.
 var bloomColumns = map[string][]string{
-	flowTable: {"srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "interface_id", "instance_id"},
+	flowTable:         {"srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "interface_id", "instance_id"},
+	cloudtrailIDTable: {"identifier"},
 }
 
 // bloomBitsPerValue sizes the filters: 10 bits per distinct value gives
@@ -101,6 +102,9 @@ func (s *Store) ensureAnchors() error {
 		return err
 	}
 	if err := writeAnchor[CloudTrailRow](filepath.Join(s.lakeDir, cloudtrailTable, anchorName)); err != nil {
+		return err
+	}
+	if err := writeAnchor[cloudtrailIDRow](filepath.Join(s.lakeDir, cloudtrailIDTable, anchorName)); err != nil {
 		return err
 	}
 	return writeAnchor[DNSRow](filepath.Join(s.lakeDir, dnsTable, anchorName))
@@ -139,6 +143,9 @@ type StagedFile struct {
 	Bytes   int64
 	MinTime time.Time
 	MaxTime time.Time
+	// Index is, for a cloudtrail_events file, the cloudtrail_identifiers
+	// file of its events, committed with it.
+	Index *StagedFile
 }
 
 // rowShape is the row type of a lake file: the narrowest of flowRowV2,

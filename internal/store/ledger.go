@@ -151,6 +151,7 @@ func (s *Store) Commit(ctx context.Context, seg Segment) error {
 			}
 		}
 	}
+	seg.Files = withIndexes(seg.Files)
 	for _, f := range seg.Files {
 		if f.Records == 0 {
 			continue
@@ -274,6 +275,9 @@ func nullString(s string) any {
 }
 
 func isLakeTable(t string) bool {
+	if t == cloudtrailIDTable {
+		return true
+	}
 	for _, l := range lakeTables {
 		if l == t {
 			return true

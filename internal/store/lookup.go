@@ -5,30 +5,30 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
-// mentionsMacro defines mentions(value): every row of every table that
-// mentions an address, access key, instance, interface, principal, account
-// or domain, in the spirit of Tailpipe's tp_ips/tp_akas columns. Exact
-// matches on the columns that hold identifiers, plus a substring search of
-// the raw JSON of CloudTrail events and findings (request parameters name
-// instances and buckets). Temporary, like the views it reads. {{flows}} is
-// the flow part, made by mentionsSQL.
-const mentionsMacro = `CREATE OR REPLACE TEMP MACRO mentions(v) AS TABLE
+// mentionsMacro defines mentions(value [, from_time := t0] [, to_time :=
+// t1]): every row of every table that mentions an address, access key,
+// instance, interface, principal, account, bucket or domain, in the spirit
+// of Tailpipe's tp_ips/tp_akas columns, with a time in [from_time,
+// to_time) when they are given. Exact matches on the columns that hold
+// identifiers; CloudTrail events through their identifiers (see
+// cloudtrailIDRow: request parameters and responses name instances,
+// buckets and addresses); a substring search of the raw JSON of findings
+// and of DNS answers. Temporary, like the views it reads. {{flows}} and
+// {{cloudtrail}} are made by mentionsSQL.
+//
+// The window is written "(from_time IS NULL OR t >= from_time)": DuckDB
+// folds it to the bare comparison, or to nothing, before pushing filters
+// into the Parquet scans, where it prunes files and row groups on their
+// time statistics.
+const mentionsMacro = `CREATE OR REPLACE TEMP MACRO mentions(v, from_time := NULL, to_time := NULL) AS TABLE
 SELECT m.log, m.time, m.matched, m.object_id, m.record, o.uri
 FROM (
 {{flows}}
 	UNION ALL
-	SELECT 'cloudtrail_events', event_time,
-		coalesce(nullif(concat_ws(',',
-			CASE WHEN source_ip = v THEN 'source_ip' END, CASE WHEN access_key_id = v THEN 'access_key_id' END,
-			CASE WHEN user_arn = v THEN 'user_arn' END, CASE WHEN principal_id = v THEN 'principal_id' END,
-			CASE WHEN user_name = v THEN 'user_name' END, CASE WHEN session_issuer_arn = v THEN 'session_issuer_arn' END,
-			CASE WHEN account_id = v THEN 'account_id' END), ''), 'raw'),
-		object_id, object_record
-	FROM cloudtrail_events
-	WHERE source_ip = v OR access_key_id = v OR user_arn = v OR principal_id = v OR user_name = v
-		OR session_issuer_arn = v OR account_id = v OR contains(raw::VARCHAR, v)
+{{cloudtrail}}
 	UNION ALL
 	SELECT 'findings', coalesce(last_seen, updated_at),
 		coalesce(nullif(concat_ws(',',
@@ -37,8 +37,10 @@ FROM (
 			CASE WHEN domain = v THEN 'domain' END, CASE WHEN account_id = v THEN 'account_id' END), ''), 'raw'),
 		object_id, object_record
 	FROM findings
-	WHERE remote_ip = v OR instance_id = v OR access_key_id = v OR principal = v OR domain = v OR account_id = v
-		OR contains(raw::VARCHAR, v)
+	WHERE (remote_ip = v OR instance_id = v OR access_key_id = v OR principal = v OR domain = v OR account_id = v
+		OR contains(raw::VARCHAR, v)) AND v <> ''
+		AND (from_time IS NULL OR coalesce(last_seen, updated_at) >= from_time)
+		AND (to_time IS NULL OR coalesce(first_seen, created_at, last_seen, updated_at) < to_time)
 	UNION ALL
 	SELECT 'dns_queries', query_time,
 		coalesce(nullif(concat_ws(',',
@@ -46,27 +48,55 @@ FROM (
 			CASE WHEN rtrim(lower(query_name), '.') = rtrim(lower(v), '.') THEN 'query_name' END), ''), 'answers'),
 		object_id, object_record
 	FROM dns_queries
-	WHERE srcaddr = v OR instance_id = v OR rtrim(lower(query_name), '.') = rtrim(lower(v), '.') OR contains(answers::VARCHAR, v)
+	WHERE (srcaddr = v OR instance_id = v OR rtrim(lower(query_name), '.') = rtrim(lower(v), '.') OR contains(answers::VARCHAR, v))
+		AND v <> '' AND (from_time IS NULL OR query_time >= from_time) AND (to_time IS NULL OR query_time < to_time)
 ) m
 LEFT JOIN ingested_objects o USING (object_id)
 ORDER BY m.time, m.log`
 
-// Lookup returns every row that mentions value (see mentionsMacro), at most
-// limit rows (0: no bound).
-func (s *Store) Lookup(ctx context.Context, value string, limit int) (*Result, error) {
-	q := "SELECT * FROM mentions(" + "'" + sqlQuote(value) + "'" + ")"
-	return s.Query(ctx, q, limit)
+// window is the time condition of a branch whose time column is col.
+func window(col string) string {
+	return fmt.Sprintf("(from_time IS NULL OR %[1]s >= from_time) AND (to_time IS NULL OR %[1]s < to_time)", col)
 }
 
-// mentionsSQL is mentionsMacro for this store's lake. Flows are read from
-// the lake's files rather than the flow_logs view, one UNION ALL branch per
-// column: DuckDB pushes an equality on a plain column into the Parquet
-// scan, where the row groups' bloom filters (see bloomColumns) skip nearly
-// every row group, while an OR across columns, or the view's NULLIF, is
-// evaluated on every row (docs/storage.md has the numbers). A row that
-// matches several columns comes from the branch of the first, with every
-// matching column in matched. An empty value matches nothing: the files
-// hold some NULLs as empty strings (see lakeViewSQL).
+// Window bounds a lookup in time: rows at or after From and before To. A
+// zero bound is no bound.
+type Window struct {
+	From, To time.Time
+}
+
+// Lookup returns every row that mentions value (see mentionsMacro) within
+// w, at most limit rows (0: no bound).
+func (s *Store) Lookup(ctx context.Context, value string, w Window, limit int) (*Result, error) {
+	q := "SELECT * FROM mentions('" + sqlQuote(value) + "'"
+	if !w.From.IsZero() {
+		q += ", from_time := " + timestampLiteral(w.From)
+	}
+	if !w.To.IsZero() {
+		q += ", to_time := " + timestampLiteral(w.To)
+	}
+	return s.Query(ctx, q+")", limit)
+}
+
+func timestampLiteral(t time.Time) string {
+	return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "'"
+}
+
+// mentionsSQL is mentionsMacro for this store's lake.
+//
+// Flows are read from the lake's files rather than the flow_logs view, one
+// UNION ALL branch per column: DuckDB pushes an equality on a plain column
+// into the Parquet scan, where the row groups' bloom filters (see
+// bloomColumns) skip nearly every row group, while an OR across columns,
+// or the view's NULLIF, is evaluated on every row (docs/storage.md has the
+// numbers). A row that matches several columns comes from the branch of
+// the first, with every matching column in matched. An empty value matches
+// nothing: the files hold some NULLs as empty strings (see lakeViewSQL).
+//
+// CloudTrail events are found by an equality on cloudtrail_identifiers,
+// pruned the same way; the events files written before it existed are
+// searched as they were, by their identity columns and a substring search
+// of their JSON.
 func (s *Store) mentionsSQL() string {
 	src := fmt.Sprintf("read_parquet('%s', hive_partitioning = false, union_by_name = true)",
 		sqlQuote(filepath.Join(s.lakeDir, flowTable, "**", "*.parquet")))
@@ -76,14 +106,56 @@ func (s *Store) mentionsSQL() string {
 	}
 	var branches []string
 	for i, c := range mentionFlowColumns {
-		where := []string{c + " = v", "v <> ''"}
+		where := []string{c + " = v", "v <> ''", window("start_time")}
 		for _, prev := range mentionFlowColumns[:i] {
 			where = append(where, prev+" IS DISTINCT FROM v")
 		}
 		branches = append(branches, fmt.Sprintf("\tSELECT 'flow_logs' AS log, start_time AS time, concat_ws(',', %s) AS matched, object_id, object_line AS record\n\tFROM %s WHERE %s",
 			strings.Join(matched, ", "), src, strings.Join(where, " AND ")))
 	}
-	return strings.Replace(mentionsMacro, "{{flows}}", strings.Join(branches, "\n\tUNION ALL\n"), 1)
+	return strings.NewReplacer("{{flows}}", strings.Join(branches, "\n\tUNION ALL\n"),
+		"{{cloudtrail}}", s.cloudtrailMentionsSQL()).Replace(mentionsMacro)
+}
+
+// cloudtrailMentionsSQL is the CloudTrail part of mentions().
+func (s *Store) cloudtrailMentionsSQL() string {
+	var parts []string
+	// A database opened read-only that no version with the index has
+	// written to has no cloudtrail_identifiers folder, not even its anchor.
+	ids := filepath.Join(s.lakeDir, cloudtrailIDTable)
+	if dirExists(ids) {
+		parts = append(parts, fmt.Sprintf(`	SELECT 'cloudtrail_events', event_time, matched, object_id, object_record
+	FROM read_parquet('%s', hive_partitioning = false)
+	WHERE identifier = v AND v <> '' AND %s`, sqlQuote(filepath.Join(ids, "**", "*.parquet")), window("event_time")))
+	}
+	legacy, err := s.legacyCloudTrailFiles()
+	if err != nil {
+		// Unreadable folder: search every file the slow way rather than
+		// miss any; the index then lists some events twice.
+		legacy = []string{filepath.Join(s.lakeDir, cloudtrailTable, "**", "*.parquet")}
+	}
+	if len(legacy) > 0 {
+		quoted := make([]string, len(legacy))
+		for i, f := range legacy {
+			quoted[i] = "'" + sqlQuote(f) + "'"
+		}
+		parts = append(parts, fmt.Sprintf(`	SELECT 'cloudtrail_events', event_time,
+		coalesce(nullif(concat_ws(',',
+			CASE WHEN source_ip = v THEN 'source_ip' END, CASE WHEN access_key_id = v THEN 'access_key_id' END,
+			CASE WHEN user_arn = v THEN 'user_arn' END, CASE WHEN principal_id = v THEN 'principal_id' END,
+			CASE WHEN user_name = v THEN 'user_name' END, CASE WHEN session_issuer_arn = v THEN 'session_issuer_arn' END,
+			CASE WHEN account_id = v THEN 'account_id' END), ''), 'raw'),
+		object_id, object_record
+	FROM read_parquet([%s], hive_partitioning = false, union_by_name = true)
+	WHERE (source_ip = v OR access_key_id = v OR user_arn = v OR principal_id = v OR user_name = v
+		OR session_issuer_arn = v OR account_id = v OR contains(raw, v)) AND v <> '' AND %s`,
+			strings.Join(quoted, ", "), window("event_time")))
+	}
+	if len(parts) == 0 {
+		// Nothing to read: keep the branch's shape.
+		parts = append(parts, `	SELECT 'cloudtrail_events', NULL::TIMESTAMP, NULL::VARCHAR, NULL::BIGINT, NULL::INTEGER WHERE false`)
+	}
+	return strings.Join(parts, "\n\tUNION ALL\n")
 }
 
 // mentionFlowColumns are the flow_logs columns mentions() matches.

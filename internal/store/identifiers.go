@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -89,7 +90,7 @@ func (x *idWriter) add(rows []CloudTrailRow) error {
 				}
 			}
 			if len(x.buf) == 0 {
-				x.buf = append(x.buf, id.Member...)
+				x.buf = append(x.buf, cmp.Or(id.Member, "raw")...)
 			}
 			m, ok := x.matched[string(x.buf)]
 			if !ok {

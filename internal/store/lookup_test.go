@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -231,5 +233,33 @@ func TestMentionsWindowFlows(t *testing.T) {
 	early := lookupRows(t, st, "172.31.16.139", Window{To: time.Unix(1432917027, 0)})
 	if len(all) != 3 || len(late) != 2 || len(early) != 1 {
 		t.Errorf("Lookup(172.31.16.139) = %d rows, %d from 2015-05-29, %d before; want 3, 2, 1:\n%v", len(all), len(late), len(early), all)
+	}
+}
+
+// TestMentionsOldStoreReadOnly checks a store that no version with the
+// identifier index has written to, opened read-only: no
+// cloudtrail_identifiers folder at all, every CloudTrail file searched by
+// substring.
+func TestMentionsOldStoreReadOnly(t *testing.T) {
+	st := openTest(t)
+	at := time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+	writeCloudTrail(t, st, 1, true, ctEvent("old", at, "192.0.2.1", "AKIAOLDOLDOLDOLDOLD1",
+		ctRaw("192.0.2.1", "AKIAOLDOLDOLDOLDOLD1", `{"instanceId":"i-0123456789abcdef0"}`)))
+	path := st.Path()
+	st.Close()
+	if err := os.RemoveAll(filepath.Join(LakeDir(path), cloudtrailIDTable)); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(context.Background(), path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	want := []string{"cloudtrail_events 10-05 1:1 raw"}
+	if diff := cmp.Diff(want, lookupRows(t, ro, "i-0123456789abcdef0", Window{From: at})); diff != "" {
+		t.Errorf("Lookup differs (-want +got):\n%s", diff)
+	}
+	if got := lookupRows(t, ro, "i-0123456789abcdef0", Window{To: at}); got != nil {
+		t.Errorf("Lookup before the event = %v; want nothing", got)
 	}
 }

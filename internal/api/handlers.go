@@ -96,7 +96,7 @@ func (s *Server) apiRoutes() []route {
 			body:     &bodySpec{desc: "the query", schema: sqlRequestSchema},
 			produces: []string{"application/json", "text/csv"}, h: s.sql},
 		{method: "GET", path: "/api/v1/ingest/status", tag: "ingest", summary: "Ingest status: per log type and watched source, last ingest, records and rejected lines", h: s.ingestStatus},
-	}, s.analysisRoutes()...)
+	}, append(s.analysisRoutes(), s.summaryRoutes()...)...)
 }
 
 // entity resolves the {id} entity (type and key: see engine.EntityRef).

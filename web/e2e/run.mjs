@@ -337,24 +337,26 @@ try {
   await shot('08b-cloudtrail-events', false);
   await page.getByRole('button', { name: 'Close CloudTrail events' }).click();
 
-  // Investigations: start one for the user (through the API when it has
-  // the endpoint; otherwise the console says so), and list them.
+  // Investigations: start one for the user over the profile's scope,
+  // read its report, archive it, and find it on the Archived tab.
   await page.getByRole('button', { name: 'Run investigation' }).click();
-  await Promise.race([
-    page.waitForURL(/\/investigations\/./, { timeout: 15000 }),
-    page.getByText('no investigation endpoint yet').waitFor({ timeout: 15000 }),
-  ]);
-  if (/\/investigations\/./.test(page.url())) {
-    await page.getByText(/New user agents \(\d+\)/).waitFor();
-    await noXss('investigation report');
-    await shot('15-investigation');
-    check(true, 'an investigation runs and shows its indicators by type');
-  } else {
-    check(true, 'Run investigation reports that this server has no investigation endpoint (API gap)');
-  }
+  await page.waitForURL(/\/investigations\/./, { timeout: 15000 });
+  await page.getByText(/New user agents \(\d+\)/).waitFor();
+  check((await page.getByTestId('indicators').innerText()).includes('XSS-UA/1.0 <script>'), 'the investigation lists the hostile user agent as a new user agent, as text');
+  await noXss('investigation report');
+  await shot('15-investigation');
+  const invUrl = page.url();
+  await page.getByRole('button', { name: 'Archive' }).click();
+  await page.getByRole('button', { name: 'Reactivate' }).waitFor();
+  await page.goto(base + '/investigations?state=ARCHIVED');
+  await page.getByTestId('investigations-table').locator('tbody tr').first().waitFor();
+  check((await page.getByTestId('investigations-table').innerText()).includes('erin'), 'the archived investigation is on the Archived tab');
+  await page.goto(invUrl);
+  await page.getByRole('button', { name: 'Reactivate' }).click();
+  await page.getByRole('button', { name: 'Archive' }).waitFor();
   await page.goto(base + '/investigations');
-  await page.locator('main').getByText(/No investigations yet|Entity/).first().waitFor();
-  check(true, 'investigations page lists stored investigations');
+  await page.getByTestId('investigations-table').locator('tbody tr').first().waitFor();
+  check(true, 'investigations page lists the stored investigation (reactivated)');
   await shot('16-investigations');
 
   // Search for both.

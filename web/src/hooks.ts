@@ -4,6 +4,8 @@ export interface Async<T> {
   data?: T;
   error?: Error;
   loading: boolean;
+  /** key is the key data was read for (while the next key loads, data is the previous key's). */
+  key?: string;
 }
 
 /**
@@ -18,9 +20,9 @@ export function useAsync<T>(key: string | null, fn: (signal: AbortSignal) => Pro
       return;
     }
     const ac = new AbortController();
-    setSt((s) => ({ data: s.data, loading: true }));
+    setSt((s) => ({ data: s.data, loading: true, key: s.key }));
     fn(ac.signal).then(
-      (data) => !ac.signal.aborted && setSt({ data, loading: false }),
+      (data) => !ac.signal.aborted && setSt({ data, loading: false, key }),
       (error) => !ac.signal.aborted && setSt({ error, loading: false }),
     );
     return () => ac.abort();

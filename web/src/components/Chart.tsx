@@ -63,7 +63,7 @@ export function Chart({ option, height = 220, label, testid, onBrush, onClickBuc
 
   useEffect(() => {
     const c = chart.current!;
-    c.setOption(option, { notMerge: true });
+    c.setOption(utc(option), { notMerge: true });
     if (onBrush) {
       // Dragging on the chart selects a time window.
       c.dispatchAction({ type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: 'lineX', brushMode: 'single' } });
@@ -71,6 +71,16 @@ export function Chart({ option, height = 220, label, testid, onBrush, onClickBuc
   }, [option]);
 
   return <div ref={el} class="chart" style={{ height: height + 'px' }} role="img" aria-label={label} data-testid={testid} />;
+}
+
+// Time axes are labelled in UTC, as every time in the console is (ECharts
+// uses the browser's zone otherwise), with the day named at midnight.
+const TIME_LABELS = { hideOverlap: true, formatter: { year: '{yyyy}', month: '{MMM} {d}', day: '{MMM} {d}', hour: '{HH}:{mm}', minute: '{HH}:{mm}', second: '{HH}:{mm}:{ss}' } };
+
+function utc(option: EChartsOption): EChartsOption {
+  const axis = (a: any) => (a?.type === 'time' ? { ...a, axisLabel: { ...TIME_LABELS, ...a.axisLabel } } : a);
+  const x = (option as any).xAxis;
+  return { ...option, useUTC: true, xAxis: Array.isArray(x) ? x.map(axis) : axis(x) };
 }
 
 /**

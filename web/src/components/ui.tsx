@@ -35,9 +35,9 @@ export function Loading({ on }: { on: boolean }) {
   ) : null;
 }
 
-export function Panel({ title, children, actions, id }: { title: string; children: ComponentChildren; actions?: ComponentChildren; id?: string }) {
+export function Panel({ title, children, actions, id, wide }: { title: string; children: ComponentChildren; actions?: ComponentChildren; id?: string; wide?: boolean }) {
   return (
-    <section class="panel" id={id} aria-label={title}>
+    <section class={wide ? 'panel wide' : 'panel'} id={id} aria-label={title}>
       <header class="panel-head">
         <h2>{title}</h2>
         <div class="panel-actions">{actions}</div>

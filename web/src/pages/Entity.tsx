@@ -33,6 +33,16 @@ const OBSERVED = [
   { id: 'api-calls', label: 'API calls' },
 ];
 
+const SCOPE_SOURCES: Record<string, string> = { finding: "the finding's window", request: 'as chosen', entity_default: 'the last 24 hours' };
+
+/** idleScope is the last day of an entity's activity when that ended before the default scope, else null. */
+function idleScope(d: EntityDetails): { start: string; end: string } | null {
+  const last = Date.parse(d.entity.last_seen);
+  if (!isFinite(last) || last >= Date.parse(d.scope.start)) return null;
+  const e = new Date(Math.ceil((last + 1) / 3600e3) * 3600e3);
+  return { start: isoMinute(new Date(e.getTime() - 24 * 3600e3)), end: isoMinute(e) };
+}
+
 function opt<T>(p: Promise<T>): Promise<T | null> {
   // A panel the type does not have answers not_applicable: not an error here.
   return p.catch((e) => {
@@ -51,33 +61,37 @@ export function EntityPage({ id }: { id: string }) {
   const ct = params.get('ct');
   const ctv = params.get('ctv');
   const cto = +(params.get('cto') ?? 0) || 0;
+  // With no scope in the URL, the details request alone goes first: its
+  // answer says where the entity's activity ends, and an entity idle for
+  // the last day moves the scope to its last day of activity before the
+  // panels are asked (else every panel would be read twice).
+  const unscoped = !start && !end && !finding;
   const q = { start, end, finding };
   const qk = id + JSON.stringify(q);
   const enc = '/entities/' + encodeURIComponent(id);
-  // Every panel is requested at once: no panel waits for another.
   const details = useAsync('d' + qk, (s) => apiGet<EntityDetails>(enc, q, s));
-  const findings = useAsync('f' + id, (s) => opt(apiGet<{ findings: Finding[] }>(enc + '/findings', undefined, s)));
-  const calls = useAsync('c' + qk, (s) => opt(apiGet<ApiCalls>(enc + '/api-calls', q, s)));
-  const observed = useAsync('o' + kind + qk, (s) => opt(apiGet<Observed>(enc + '/observed/' + kind, q, s)));
-  const roles = useAsync('r' + qk, (s) => opt(apiGet<Rows<any>>(enc + '/roles', q, s)));
-  const buckets = useAsync('b' + qk, (s) => opt(apiGet<Rows<any>>(enc + '/buckets', q, s)));
-  const volume = useAsync('v' + qk, (s) => opt(apiGet<{ window: any; buckets: Bucket[] }>(enc + '/flow-volume', q, s)));
-
   const d = details.data;
+  const current = d && details.key === 'd' + qk ? d : null;
+  const moved = unscoped && current ? idleScope(current) : null;
+  // The panels' scope: the URL's, else the moved one, else the server's default.
+  const pq = !unscoped ? q : current ? { ...(moved ?? { start: current.scope.start.slice(0, 16), end: current.scope.end.slice(0, 16) }), finding: null } : null;
+  const pk = pq ? id + JSON.stringify(pq) : null;
+  // Every panel is requested at once: no panel waits for another.
+  const findings = useAsync('f' + id, (s) => opt(apiGet<{ findings: Finding[] }>(enc + '/findings', undefined, s)));
+  const calls = useAsync(pk && 'c' + pk, (s) => opt(apiGet<ApiCalls>(enc + '/api-calls', pq!, s)));
+  const observed = useAsync(pk && 'o' + kind + pk, (s) => opt(apiGet<Observed>(enc + '/observed/' + kind, pq!, s)));
+  const roles = useAsync(pk && 'r' + pk, (s) => opt(apiGet<Rows<any>>(enc + '/roles', pq!, s)));
+  const buckets = useAsync(pk && 'b' + pk, (s) => opt(apiGet<Rows<any>>(enc + '/buckets', pq!, s)));
+  const volume = useAsync(pk && 'v' + pk, (s) => opt(apiGet<{ window: any; buckets: Bucket[] }>(enc + '/flow-volume', pq!, s)));
+
   const panels = new Set(d?.panels ?? []);
   const scope = d?.scope;
   const sc = scope ? { start: scope.start.slice(0, 16), end: scope.end.slice(0, 16) } : { start, end };
 
-  // Opened with no scope on an entity whose activity ended before the
-  // default window: move the window to its last day of activity.
+  // Put the moved scope in the URL (the details then follow it).
   useEffect(() => {
-    if (!d || start || end || finding) return;
-    const last = Date.parse(d.entity.last_seen);
-    if (isFinite(last) && last < Date.parse(d.scope.start)) {
-      const e = new Date(Math.ceil((last + 1) / 3600e3) * 3600e3);
-      navigate(withParams({ start: isoMinute(new Date(e.getTime() - 24 * 3600e3)), end: isoMinute(e) }), true);
-    }
-  }, [d]);
+    if (moved) navigate(withParams(moved), true);
+  }, [moved?.start, moved?.end]);
 
   const callsOption = useMemo<EChartsOption | null>(() => {
     const c = calls.data;
@@ -142,7 +156,7 @@ export function EntityPage({ id }: { id: string }) {
         {scope ? <RunInvestigation entity={id} start={scope.start} end={scope.end} /> : null}
         {scope ? (
           <p class="muted small">
-            Scope {fmtTime(scope.start)} → {fmtTime(scope.end)} UTC ({scope.source === 'finding' ? "the finding's window" : scope.source ?? ''}); baseline from {fmtTime(scope.baseline_start)}.
+            Scope {fmtTime(scope.start)} → {fmtTime(scope.end)} UTC ({SCOPE_SOURCES[scope.source ?? ''] ?? scope.source}); newly observed means not seen between {fmtTime(scope.baseline_start)} and the scope's start.
           </p>
         ) : null}
       </header>
@@ -214,6 +228,11 @@ export function EntityPage({ id }: { id: string }) {
                   {fmtNum(calls.data.total_success)} successful, {fmtNum(calls.data.total_failure)} failed calls in scope.
                 </p>
               ) : null}
+              {calls.data === null ? (
+                <p class="muted small">
+                  CloudTrail attributes no API calls to this type of entity{entityType(id) === 'instance' ? '; its role session (under related entities) made its calls' : ''}.
+                </p>
+              ) : null}
               {hasCalls && callsOption ? (
                 <>
                   <Chart
@@ -234,7 +253,7 @@ export function EntityPage({ id }: { id: string }) {
             </Panel>
           ) : null}
           {panels.has('observed') ? (
-            <Panel title="Observed in scope (newly observed first)">
+            <Panel title="Observed in scope (newly observed first)" wide>
               <Tabs tabs={OBSERVED} active={kind} onSelect={(k) => setParams({ observed: k }, true)} />
               <ErrorBox error={observed.error} />
               <Loading on={observed.loading} />
@@ -282,12 +301,12 @@ export function EntityPage({ id }: { id: string }) {
             </Panel>
           ) : null}
           {panels.has('roles') && roles.data?.rows.length ? (
-            <Panel title="Resource interaction: roles assumed">
+            <Panel title="Resource interaction: roles assumed" wide>
               <GenericRows rows={roles.data.rows} sc={sc} />
             </Panel>
           ) : null}
           {panels.has('buckets') && buckets.data?.rows.length ? (
-            <Panel title="S3 buckets touched">
+            <Panel title="S3 buckets touched" wide>
               <GenericRows rows={buckets.data.rows} sc={sc} />
             </Panel>
           ) : null}

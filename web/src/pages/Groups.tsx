@@ -4,7 +4,7 @@ import { useAsync } from '../hooks';
 import { setParams, useLocation } from '../router';
 import { ErrorBox, KV, Loading, Panel, SeverityBadge, Tabs } from '../components/ui';
 import { entityHref, entityKey, entityType, fmtNum, fmtTime, isoMinute, typeName } from '../format';
-import { getGroup, listGroups, type Group } from './groupdata';
+import { findingTimes, getGroup, listGroups, type Group } from './groupdata';
 import type { GraphEdge, GraphNode } from '../components/Graph';
 import { RunInvestigation } from './Investigations';
 
@@ -12,7 +12,24 @@ const Graph = lazy(() => import('../components/Graph').then((m) => ({ default: m
 
 const TACTICS = ['Initial Access', 'Execution', 'Persistence', 'Privilege Escalation', 'Defense Evasion', 'Credential Access', 'Discovery', 'Lateral Movement', 'Collection', 'Command and Control', 'Exfiltration', 'Impact', 'Other'];
 
-export function TacticsChain({ tactics }: { tactics: string[] }) {
+/** TacticsChain shows where a group's tactics fall in the ATT&CK order: compact squares (named on hover and for screen readers), or with labels every tactic by name. */
+export function TacticsChain({ tactics, labels = false }: { tactics: string[]; labels?: boolean }) {
+  if (labels) {
+    return (
+      <ol class="tactics labelled" aria-label="Tactics chain">
+        {TACTICS.map((t) => {
+          const on = tactics.includes(t);
+          return (
+            <li class={on ? 'on' : ''}>
+              <span aria-hidden="true">{on ? '■ ' : ''}</span>
+              {t}
+              {on ? <span class="sr-only"> (in this group)</span> : null}
+            </li>
+          );
+        })}
+      </ol>
+    );
+  }
   return (
     <ol class="tactics" aria-label="Tactics chain">
       {TACTICS.map((t) => {
@@ -115,30 +132,14 @@ export function GroupPage({ id }: { id: string }) {
 
   const graph = useMemo(() => {
     if (!d) return null;
-    const nodes: GraphNode[] = [];
-    const seen = new Set<string>();
-    for (const f of d.findings) {
-      nodes.push({ id: 'finding:' + f.id, label: f.type, kind: 'finding', category: 'Finding', severity: f.severity_label });
-      seen.add('finding:' + f.id);
-    }
-    const catOf = new Map<string, string>();
-    for (const [cat, ids] of Object.entries(d.group.entities)) for (const e of ids) catOf.set(e, cat);
-    const edges: GraphEdge[] = [];
-    for (const e of d.edges) {
-      if (!seen.has(e.entity)) {
-        seen.add(e.entity);
-        nodes.push({ id: e.entity, label: entityKey(e.entity), kind: 'entity', category: catOf.get(e.entity) ?? 'Other' });
-      }
-      edges.push({ source: 'finding:' + e.finding, target: e.entity });
-    }
-    for (const [e, cat] of catOf) {
-      if (!seen.has(e)) {
-        seen.add(e);
-        nodes.push({ id: e, label: entityKey(e), kind: 'entity', category: cat });
-      }
-    }
+    // Finding labels carry the severity in words (colour is not the only
+    // sign of it) and the type's last part, short enough not to overlap.
+    const nodes: GraphNode[] = d.findings.map((f) => ({ id: 'finding:' + f.id, label: `${f.severity_label} · ${f.type.split('/').pop()}`, kind: 'finding', category: 'Finding', severity: f.severity_label }));
+    for (const e of d.entities) nodes.push({ id: e.id, label: e.label, kind: 'entity', category: e.category });
+    const edges: GraphEdge[] = d.edges.map((e) => ({ source: 'finding:' + e.finding, target: e.entity }));
     return { nodes, edges };
   }, [d]);
+  const times = useAsync(d && tab === 'findings' ? 'times:' + id : null, (s) => findingTimes(d!.findings.map((f) => f.id), s));
 
   const sc = d ? { start: isoMinute(new Date(Date.parse(d.group.first_seen) - 3600e3)), end: isoMinute(new Date(Math.ceil((Date.parse(d.group.last_seen) + 1) / 3600e3) * 3600e3 + 3600e3)) } : {};
   const findingById = new Map(d?.findings.map((f) => ['finding:' + f.id, f]));
@@ -174,8 +175,7 @@ export function GroupPage({ id }: { id: string }) {
             ) : null;
           })()}
           <h2>Tactics</h2>
-          <TacticsChain tactics={d.group.tactics} />
-          <p class="small">{d.group.tactics.join(' → ') || '–'}</p>
+          <TacticsChain tactics={d.group.tactics} labels />
           <Panel
             title="Visualization"
             actions={
@@ -184,7 +184,7 @@ export function GroupPage({ id }: { id: string }) {
               </label>
             }
           >
-            <p class="small muted">Stars are findings (colour and label give severity), other shapes entities: ◇ identity, ○ network, ▭ compute, ⌸ storage. Drag nodes to rearrange; click or shift-drag to select.</p>
+            <p class="small muted">Stars are findings, labelled with their severity and type; other shapes are entities: ◇ identity, ○ network, ▭ compute, ⌸ storage. Drag nodes to rearrange; click or shift-drag to select; the tables below list the same.</p>
             <div class="graph-layout">
               <Suspense fallback={<Loading on={true} />}>
                 <Graph nodes={graph.nodes} edges={graph.edges} labels={labels} onSelect={(ids) => setParams({ node: ids }, true)} />
@@ -247,6 +247,9 @@ export function GroupPage({ id }: { id: string }) {
               </tbody>
             </table>
           ) : (
+            <>
+            <ErrorBox error={times.error} />
+            <Loading on={times.loading} />
             <table class="data" data-testid="group-findings">
               <thead>
                 <tr>
@@ -268,8 +271,8 @@ export function GroupPage({ id }: { id: string }) {
                       <a href={'/findings/' + encodeURIComponent(f.id)}>{f.title}</a>
                       <div class="mono small muted">{f.type}</div>
                     </td>
-                    <td class="small">{f.tactic ?? '–'}</td>
-                    <td class="small break">
+                    <td class="small">{times.data ? (times.data.get(f.id)?.tactic ?? '–') : '…'}</td>
+                    <td class="small break ids">
                       {d.edges
                         .filter((e) => e.finding === f.id)
                         .map((e) => (
@@ -278,12 +281,13 @@ export function GroupPage({ id }: { id: string }) {
                           </div>
                         ))}
                     </td>
-                    <td class="nowrap small">{fmtTime(f.first_seen)}</td>
-                    <td class="nowrap small">{fmtTime(f.last_seen)}</td>
+                    <td class="nowrap small">{times.data ? fmtTime(times.data.get(f.id)?.first_seen) : '…'}</td>
+                    <td class="nowrap small">{times.data ? fmtTime(times.data.get(f.id)?.last_seen) : '…'}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
+            </>
           )}
         </>
       ) : null}

@@ -4,7 +4,7 @@ import { useAsync } from '../hooks';
 import { navigate, setParams, useLocation } from '../router';
 import { ErrorBox, KV, Loading, Panel, SeverityBadge, Tabs } from '../components/ui';
 import { entityHref, entityKey, entityType, fmtTime, typeName } from '../format';
-import { getInvestigation, INDICATOR_TYPES, listInvestigations, startInvestigation, type Indicator } from './investigationdata';
+import { getInvestigation, INDICATOR_TYPES, investigationReport, listInvestigations, setInvestigationState, startInvestigation, type Indicator, type Investigation } from './investigationdata';
 
 const cap = (s: string) => (s ? s[0] + s.slice(1).toLowerCase() : s);
 
@@ -109,6 +109,20 @@ function detailValue(k: string, v: unknown, sc: { start?: string; end?: string }
   return <span class="mono">{s}</span>;
 }
 
+/** humanize turns Detective's field names into words: IsNewForEntireAccount → New for entire account?, IpAddress → IP address. */
+export function humanize(k: string): string {
+  const words = k
+    .replace(/Ip(?=[A-Z]|$)/g, 'IP ')
+    .replace(/API(?=[A-Z])/g, 'API ')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .split(' ')
+    .filter(Boolean);
+  const q = words[0] === 'Is';
+  const w = (q ? words.slice(1) : words).map((x, i) => (i && !/^[A-Z]{2,}$/.test(x) ? x.toLowerCase() : x));
+  if (w.length && !/^[A-Z]{2,}$/.test(w[0])) w[0] = w[0][0].toUpperCase() + w[0].slice(1);
+  return w.join(' ') + (q ? '?' : '');
+}
+
 export function IndicatorTable({ indicators, sc }: { indicators: Indicator[]; sc: { start?: string; end?: string } }) {
   const cols = [...new Set(indicators.flatMap((i) => Object.keys(i.IndicatorDetail ?? {})))];
   return (
@@ -116,7 +130,7 @@ export function IndicatorTable({ indicators, sc }: { indicators: Indicator[]; sc
       <thead>
         <tr>
           {cols.map((c) => (
-            <th>{c}</th>
+            <th>{humanize(c)}</th>
           ))}
         </tr>
       </thead>
@@ -133,9 +147,39 @@ export function IndicatorTable({ indicators, sc }: { indicators: Indicator[]; sc
   );
 }
 
+function StateButton({ inv, onDone }: { inv: Investigation; onDone: (i: Investigation) => void }) {
+  const [err, setErr] = useState<Error | undefined>();
+  const [busy, setBusy] = useState(false);
+  const next = inv.State === 'ARCHIVED' ? 'ACTIVE' : 'ARCHIVED';
+  return (
+    <>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setErr(undefined);
+          try {
+            onDone(await setInvestigationState(inv.InvestigationId, next));
+          } catch (e: any) {
+            setErr(e);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {next === 'ARCHIVED' ? 'Archive' : 'Reactivate'}
+      </button>
+      <ErrorBox error={err} />
+    </>
+  );
+}
+
 export function InvestigationPage({ id }: { id: string }) {
   const res = useAsync('inv:' + id, (s) => getInvestigation(id, s));
-  const inv = res.data;
+  const [changed, setChanged] = useState<Investigation | undefined>();
+  const [dlErr, setDlErr] = useState<Error | undefined>();
+  const inv = changed?.InvestigationId === id ? changed : res.data;
   const sc = inv ? { start: inv.ScopeStartTime.slice(0, 16), end: inv.ScopeEndTime.slice(0, 16) } : {};
   return (
     <main class="page">
@@ -158,11 +202,21 @@ export function InvestigationPage({ id }: { id: string }) {
               ['Created', fmtTime(inv.CreatedTime) + ' UTC'],
             ]}
           />
-          <p>
-            <button type="button" onClick={() => saveBlob(new Blob([JSON.stringify(inv, null, 2)], { type: 'application/json' }), `investigation-${id}.json`)}>
+          <p class="actions">
+            <button
+              type="button"
+              onClick={() =>
+                investigationReport(id).then(
+                  (b) => saveBlob(b, `investigation-${id}.json`),
+                  (e) => setDlErr(e),
+                )
+              }
+            >
               Download JSON
-            </button>
+            </button>{' '}
+            <StateButton inv={inv} onDone={setChanged} />
           </p>
+          <ErrorBox error={dlErr} />
           {inv.Notes?.length ? (
             <ul class="small muted">
               {inv.Notes.map((n) => (
@@ -170,14 +224,24 @@ export function InvestigationPage({ id }: { id: string }) {
               ))}
             </ul>
           ) : null}
-          {INDICATOR_TYPES.map((t) => {
-            const list = inv.Indicators.filter((i) => i.IndicatorType === t.id);
-            return (
-              <Panel title={`${t.label} (${list.length})`} id={t.id}>
-                {list.length ? <IndicatorTable indicators={list} sc={sc} /> : <p class="muted small">None.</p>}
-              </Panel>
-            );
-          })}
+          <div data-testid="indicators">
+            {INDICATOR_TYPES.map((t) => {
+              const list = inv.Indicators.filter((i) => i.IndicatorType === t.id);
+              return list.length ? (
+                <Panel title={`${t.label} (${list.length})`} id={t.id}>
+                  <IndicatorTable indicators={list} sc={sc} />
+                </Panel>
+              ) : null;
+            })}
+            {(() => {
+              const none = INDICATOR_TYPES.filter((t) => !inv.Indicators.some((i) => i.IndicatorType === t.id));
+              return none.length ? (
+                <p class="muted" data-testid="no-indicators">
+                  None found of: {none.map((t) => `${t.label} (0)`).join(', ')}.
+                </p>
+              ) : null;
+            })()}
+          </div>
         </>
       ) : null}
     </main>

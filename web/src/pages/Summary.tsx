@@ -1,224 +1,236 @@
 import { useMemo } from 'preact/hooks';
-import { apiGet, runSql, sqlObjects, type Finding } from '../api';
+import { apiGet, type Finding } from '../api';
 import { useAsync } from '../hooks';
-import { Chart, timeTooltip, type EChartsOption } from '../components/Chart';
+import { Chart, type EChartsOption } from '../components/Chart';
 import { ErrorBox, Loading, Panel, SeverityBadge } from '../components/ui';
-import { entityHref, fmtBytes, fmtNum, fmtTime, isoMinute, SEVERITIES, typeName } from '../format';
-import { listGroups } from './groupdata';
+import { entityHref, escapeHtml, fmtBytes, fmtNum, fmtTime, isoMinute, SEVERITIES, typeName } from '../format';
+import { groupFromApi, type ApiGroup } from './groupdata';
 
 const SEV_COLORS: Record<string, string> = { Critical: '#7f1d1d', High: '#dc2626', Medium: '#ea580c', Low: '#2563eb', Informational: '#6b7280' };
 
-// The summary's aggregates are SQL over the public tables, all sent at
-// once (no waterfall), each relative to the newest data it reads.
-const Q_SEVERITY = `SELECT b AS bucket, severity_label, count(*) AS findings FROM (
-  SELECT severity_label, unnest(generate_series(time_bucket(INTERVAL 6 HOUR, first_seen), last_seen, INTERVAL 6 HOUR)) AS b
-  FROM findings WHERE NOT archived AND last_seen >= (SELECT max(last_seen) FROM findings) - INTERVAL 14 DAY)
-WHERE b >= (SELECT max(last_seen) FROM findings) - INTERVAL 14 DAY GROUP BY ALL ORDER BY 1`;
-
-const Q_INSTANCES = `WITH m AS (SELECT max(hour) AS h FROM flow_rollup_hourly)
-SELECT instance_id, sum(bytes_in) AS bytes_in, sum(bytes_out) AS bytes_out, sum(bytes_in + bytes_out) AS total, any_value(account_id) AS account_id,
-  (SELECT h FROM m) AS last_hour
-FROM flow_rollup_hourly WHERE instance_id IS NOT NULL AND hour > (SELECT h FROM m) - INTERVAL 7 DAY
-GROUP BY 1 ORDER BY total DESC LIMIT 10`;
-
-const Q_PRINCIPALS = `WITH m AS (SELECT max(event_time) AS t FROM cloudtrail_events)
-SELECT CASE WHEN user_type = 'AssumedRole' AND session_issuer_arn IS NOT NULL THEN 'iam_role:' || session_issuer_arn
-            WHEN user_type = 'IAMUser' THEN 'iam_user:' || user_arn
-            WHEN user_type = 'Root' THEN 'root:' || account_id
-            ELSE NULL END AS entity_id,
-  coalesce(session_issuer_arn, user_arn, user_type) AS principal, count(*) AS calls, count(error_code) AS failed, (SELECT t FROM m) AS last_time
-FROM cloudtrail_events WHERE event_time > (SELECT t FROM m) - INTERVAL 7 DAY GROUP BY ALL ORDER BY calls DESC LIMIT 10`;
-
-// graph_entities rather than the entities view: the view also derives
-// every flow address, which costs half a second; the graph has the
-// entities that are new in a meaningful way (principals, keys, agents,
-// domains, addresses seen in API calls and DNS).
-const Q_NEW = `WITH e AS (SELECT entity_id, any_value(type) AS type, any_value(natural_key) AS natural_key,
-    coalesce(any_value(display_name), any_value(natural_key)) AS display_name, any_value(account_id) AS account_id, min(first_seen) AS first_seen
-  FROM graph_entities WHERE type IN ('ip', 'user_agent', 'iam_role', 'iam_user', 'access_key', 'domain', 'instance', 's3_bucket', 'root') GROUP BY entity_id),
-m AS (SELECT max(last_seen) AS t, min(first_seen) AS f FROM graph_entities WHERE type <> 'finding')
-SELECT e.entity_id, e.type, e.display_name, e.account_id, e.first_seen FROM e LEFT JOIN ip_info i ON e.type = 'ip' AND i.ip = e.natural_key
-WHERE e.first_seen > (SELECT t FROM m) - INTERVAL 24 HOUR AND e.first_seen > (SELECT f FROM m) + INTERVAL 24 HOUR
-  AND NOT (e.type = 'ip' AND (is_private_address(e.natural_key) OR i.aws_service IS NOT NULL))
-  AND NOT (e.type = 'access_key' AND e.natural_key LIKE 'ASIA%')
-ORDER BY e.first_seen DESC LIMIT 40`;
-
-interface IngestStatus {
-  log_types: { log_type: string; objects: number; records: number; rejected: number; last_ingested_at: string; last_object: string }[];
-  objects_with_errors: { uri?: string; object?: string; rejected: number; first_error: string }[];
-  watch: { source: string; last_poll?: string; outcome?: string }[];
+interface Window {
+  start: string;
+  end: string;
 }
 
-function dayScope(last: string | null | undefined): { start?: string; end?: string } {
-  if (!last) return {};
-  const e = new Date(Math.ceil(new Date(last).getTime() / 3600e3) * 3600e3 + (new Date(last).getTime() % 3600e3 === 0 ? 3600e3 : 0));
+/** SummaryData is GET /api/v1/summary: every panel in one response. */
+export interface SummaryData {
+  findings_window: Window | null;
+  finding_buckets: { start: string; counts: Record<string, number> }[];
+  recent_findings: Finding[];
+  active_groups: ApiGroup[];
+  active_groups_total: number;
+  traffic_window: Window | null;
+  top_instances: { entity_id: string; name: string; account_id: string; bytes_in: number; bytes_out: number }[];
+  api_call_window: Window | null;
+  top_principals: { entity_id?: string; principal: string; calls: number; failed: number }[];
+  newly_observed_window: Window | null;
+  newly_observed: { entity_id: string; type: string; display_name: string; account_id?: string; first_seen: string }[];
+  ingest: {
+    log_types: { log_type: string; objects: number; records: number; rejected: number; last_ingested_at: string; last_object: string }[];
+    objects_with_errors: { uri?: string; rejected: number; first_error: string }[];
+    watch: { source: string; last_poll?: string; outcome?: string }[];
+  };
+}
+
+/** lastDay is the profile scope for a link from the summary: the day up to the window's end. */
+function lastDay(w: Window | null): { start?: string; end?: string } {
+  if (!w) return {};
+  const e = new Date(Math.ceil(Date.parse(w.end) / 3600e3) * 3600e3);
   return { start: isoMinute(new Date(e.getTime() - 24 * 3600e3)), end: isoMinute(e) };
 }
 
-// DuckDB gives each query every core: the summary's scans run one after
-// the other (measured on the 45-day demo, 2 cores: ~250 ms in turn, 1.7 s
-// at once). They are queued at once, so no query waits on another's answer.
-let queue: Promise<unknown> = Promise.resolve();
-function inTurn(q: string, limit: number, s: AbortSignal) {
-  const run = queue.then(() => runSql(q, limit, s));
-  queue = run.catch(() => undefined);
-  return run.then(sqlObjects);
+/** dayAround is the day of data ending at the hour after t. */
+function dayAround(t: string): { start: string; end: string } {
+  const e = new Date(Math.ceil((Date.parse(t) + 1) / 3600e3) * 3600e3);
+  return { start: isoMinute(new Date(e.getTime() - 24 * 3600e3)), end: isoMinute(e) };
+}
+
+// The bars stand in the middle of their 6-hour bucket; the tooltip names the bucket.
+function bucketTooltip(params: any) {
+  const ps = Array.isArray(params) ? params : [params];
+  if (!ps.length) return '';
+  const mid = ps[0].value[0] as number;
+  const rows = ps.filter((p: any) => p.value[1]).map((p: any) => `<div class="tt-row"><span class="tt-name">${escapeHtml(p.seriesName)}</span> <b>${escapeHtml(fmtNum(p.value[1]))}</b></div>`);
+  return `<div class="tt"><div class="tt-time">${escapeHtml(fmtTime(mid - 3 * 3600e3))} → ${escapeHtml(fmtTime(mid + 3 * 3600e3).slice(11))} UTC</div>${rows.join('') || 'no active findings'}</div>`;
 }
 
 export function SummaryPage() {
-  const sev = useAsync('sev', (s) => inTurn(Q_SEVERITY, 5000, s));
-  const inst = useAsync('inst', (s) => inTurn(Q_INSTANCES, 10, s));
-  const princ = useAsync('princ', (s) => inTurn(Q_PRINCIPALS, 10, s));
-  const fresh = useAsync('new', (s) => inTurn(Q_NEW, 40, s));
-  const ingest = useAsync('ingest', (s) => apiGet<IngestStatus>('/ingest/status', undefined, s));
-  const groups = useAsync('groups', (s) => listGroups(s, true));
-  const recent = useAsync('findings', (s) => apiGet<{ findings: Finding[]; total: number }>('/findings', { limit: 8 }, s));
+  const res = useAsync('summary', (s) => apiGet<SummaryData>('/summary', undefined, s));
+  const d = res.data;
+  const groups = useMemo(() => (d?.active_groups ?? []).map(groupFromApi), [d]);
 
   const sevOption = useMemo<EChartsOption | null>(() => {
-    if (!sev.data) return null;
-    const series = SEVERITIES.map((l) => ({
+    if (!d?.findings_window) return null;
+    // Every bucket is in the response, empty ones too: the stacks line up.
+    const series = SEVERITIES.filter((l) => d.finding_buckets.some((b) => b.counts[l])).map((l, i) => ({
       name: l,
       type: 'bar',
       stack: 'sev',
-      itemStyle: { color: SEV_COLORS[l], decal: undefined },
-      data: sev.data!.filter((r: any) => r.severity_label === l).map((r: any) => [Date.parse(r.bucket), r.findings]),
-    })).filter((s) => s.data.length);
+      barCategoryGap: '10%',
+      itemStyle: { color: SEV_COLORS[l], decal: { symbol: ['rect', 'triangle', 'circle', 'diamond', 'none'][i % 5], symbolSize: 0.5, dashArrayX: 4, dashArrayY: 4 } },
+      data: d.finding_buckets.map((b) => [Date.parse(b.start) + 3 * 3600e3, b.counts[l] ?? 0]),
+    }));
     return {
+      animation: false,
       aria: { enabled: true, decal: { show: true } },
       grid: { left: 40, right: 16, top: 30, bottom: 30 },
       legend: { top: 0 },
-      tooltip: { trigger: 'axis', formatter: timeTooltip((v) => fmtNum(v) + ' findings') },
-      xAxis: { type: 'time' },
+      tooltip: { trigger: 'axis', formatter: bucketTooltip },
+      xAxis: { type: 'time', min: Date.parse(d.findings_window.start), max: Date.parse(d.findings_window.end) },
       yAxis: { type: 'value', minInterval: 1, name: 'findings' },
       series,
     };
-  }, [sev.data]);
+  }, [d]);
 
   return (
     <main class="page">
       <h1>Summary</h1>
-      <div class="grid2">
-        <Panel title="Findings by severity over time (active per 6 hours)" actions={<a href="/findings">All findings →</a>}>
-          <ErrorBox error={sev.error} />
-          <Loading on={sev.loading} />
-          {sevOption ? <Chart option={sevOption} label="Findings by severity over time" testid="severity-chart" /> : null}
-          {recent.data ? (
-            <table class="compact">
-              <caption class="sr-only">Most severe recent findings</caption>
-              <tbody>
-                {recent.data.findings.map((f) => (
+      <ErrorBox error={res.error} />
+      <Loading on={res.loading} />
+      {d ? (
+        <div class="grid2">
+          <Panel title="Findings by severity over time" actions={<a href="/findings">All findings →</a>}>
+            {d.findings_window ? (
+              <>
+                <p class="small muted">
+                  Unarchived findings active in each 6-hour bucket, {fmtTime(d.findings_window.start)} → {fmtTime(d.findings_window.end)} UTC.
+                </p>
+                {sevOption ? <Chart option={sevOption} label="Findings by severity over time" testid="severity-chart" /> : null}
+              </>
+            ) : (
+              <p class="muted">No findings.</p>
+            )}
+            {d.recent_findings.length ? (
+              <table class="compact" data-testid="recent-findings">
+                <caption>Most severe recent findings</caption>
+                <thead>
                   <tr>
-                    <td>
-                      <SeverityBadge label={f.severity_label} />
-                    </td>
-                    <td>
-                      <a href={'/findings/' + encodeURIComponent(f.id)}>{f.title}</a>
-                    </td>
-                    <td class="muted nowrap">{fmtTime(f.last_seen)}</td>
+                    <th>Severity</th>
+                    <th>Finding</th>
+                    <th>Last seen</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : null}
-        </Panel>
-        <Panel title="Active finding groups" actions={<a href="/groups">All groups →</a>}>
-          <ErrorBox error={groups.error} />
-          <Loading on={groups.loading} />
-          {groups.data && !groups.data.length ? <p class="muted">No active finding groups.</p> : null}
-          {groups.data?.length ? (
-            <table class="compact">
-              <thead>
-                <tr>
-                  <th>Severity</th>
-                  <th>Group</th>
-                  <th>Tactics</th>
-                  <th class="num">Findings</th>
-                </tr>
-              </thead>
-              <tbody>
-                {groups.data.slice(0, 10).map((g) => (
-                  <tr>
-                    <td>
-                      <SeverityBadge label={g.severity_label} />
-                    </td>
-                    <td>
-                      <a href={'/groups/' + encodeURIComponent(g.group_id)}>{g.title}</a>
-                      <div class="muted small mono">{g.group_id}</div>
-                    </td>
-                    <td class="small">{g.tactics.join(' → ')}</td>
-                    <td class="num">{Object.values(g.finding_counts).reduce((a, b) => a + b, 0)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : null}
-        </Panel>
-        <Panel title="EC2 instances with the most traffic (7 days)">
-          <ErrorBox error={inst.error} />
-          <Loading on={inst.loading} />
-          {inst.data ? (
-            <table class="compact" data-testid="top-instances">
-              <thead>
-                <tr>
-                  <th>Instance</th>
-                  <th>Account</th>
-                  <th class="num">Inbound</th>
-                  <th class="num">Outbound</th>
-                  <th class="num">Total</th>
-                </tr>
-              </thead>
-              <tbody>
-                {inst.data.map((r: any) => {
-                  const e = new Date(Date.parse(r.last_hour) + 3600e3);
-                  const sc = { start: isoMinute(new Date(e.getTime() - 24 * 3600e3)), end: isoMinute(e) };
-                  return (
+                </thead>
+                <tbody>
+                  {d.recent_findings.map((f) => (
                     <tr>
                       <td>
-                        <a href={entityHref('instance:' + r.instance_id, sc)} class="mono">
-                          {r.instance_id}
+                        <SeverityBadge label={f.severity_label} />
+                      </td>
+                      <td>
+                        <a href={'/findings/' + encodeURIComponent(f.id)}>{f.title}</a>
+                      </td>
+                      <td class="muted nowrap">{fmtTime(f.last_seen)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : null}
+          </Panel>
+          <Panel title={`Active finding groups (${d.active_groups_total})`} actions={<a href="/groups">All groups →</a>}>
+            {groups.length ? (
+              <table class="compact" data-testid="summary-groups">
+                <thead>
+                  <tr>
+                    <th>Severity</th>
+                    <th>Group</th>
+                    <th>Tactics</th>
+                    <th class="num">Findings</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {groups.map((g) => (
+                    <tr>
+                      <td>
+                        <SeverityBadge label={g.severity_label} />
+                      </td>
+                      <td>
+                        <a href={'/groups/' + encodeURIComponent(g.group_id)}>{g.title}</a>
+                        <div class="muted small">{Object.values(g.entities).flat().slice(0, 3).map((e) => e.replace(/^[a-z_]+:/, '')).join(', ')}</div>
+                      </td>
+                      <td class="small">{g.tactics.join(' → ')}</td>
+                      <td class="num">{fmtNum(Object.values(g.finding_counts).reduce((a, b) => a + b, 0))}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <p class="muted">No active finding groups.</p>
+            )}
+            {d.active_groups_total > groups.length ? <p class="small muted">The {groups.length} most severe of {d.active_groups_total}.</p> : null}
+          </Panel>
+          <Panel title="Instances with the most traffic (7 days)">
+            {d.traffic_window ? (
+              <p class="small muted">
+                {fmtTime(d.traffic_window.start)} → {fmtTime(d.traffic_window.end)} UTC, up to the newest flow logs; an interface without an instance ID in its logs is listed by itself. A link opens the profile on the last day.
+              </p>
+            ) : null}
+            {d.top_instances.length ? (
+              <table class="compact" data-testid="top-instances">
+                <thead>
+                  <tr>
+                    <th>Instance</th>
+                    <th>Account</th>
+                    <th class="num">Inbound</th>
+                    <th class="num">Outbound</th>
+                    <th class="num">Total</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {d.top_instances.map((r) => (
+                    <tr>
+                      <td>
+                        <a href={entityHref(r.entity_id, lastDay(d.traffic_window))} class="mono">
+                          {r.name}
                         </a>
+                        {r.entity_id.startsWith('interface:') ? <span class="muted small"> (interface)</span> : null}
                       </td>
                       <td class="mono">{r.account_id}</td>
                       <td class="num">{fmtBytes(r.bytes_in)}</td>
                       <td class="num">{fmtBytes(r.bytes_out)}</td>
-                      <td class="num">{fmtBytes(r.total)}</td>
+                      <td class="num">{fmtBytes(r.bytes_in + r.bytes_out)}</td>
                     </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          ) : null}
-        </Panel>
-        <Panel title="Roles and users with the most API calls (7 days)">
-          <ErrorBox error={princ.error} />
-          <Loading on={princ.loading} />
-          {princ.data ? (
-            <table class="compact" data-testid="top-principals">
-              <thead>
-                <tr>
-                  <th>Principal</th>
-                  <th class="num">Calls</th>
-                  <th class="num">Failed</th>
-                </tr>
-              </thead>
-              <tbody>
-                {princ.data.map((r: any) => (
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <p class="muted">No flow logs.</p>
+            )}
+          </Panel>
+          <Panel title="Roles and users with the most API calls (7 days)">
+            {d.api_call_window ? (
+              <p class="small muted">
+                {fmtTime(d.api_call_window.start)} → {fmtTime(d.api_call_window.end)} UTC, up to the newest CloudTrail event.
+              </p>
+            ) : null}
+            {d.top_principals.length ? (
+              <table class="compact" data-testid="top-principals">
+                <thead>
                   <tr>
-                    <td class="break">{r.entity_id ? <a href={entityHref(r.entity_id, dayScope(r.last_time))}>{r.principal}</a> : r.principal}</td>
-                    <td class="num">{fmtNum(r.calls)}</td>
-                    <td class="num">{fmtNum(r.failed)}</td>
+                    <th>Principal</th>
+                    <th class="num">Calls</th>
+                    <th class="num">Failed</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : null}
-        </Panel>
-        <Panel title="Newly observed in the last 24 hours of data">
-          <p class="muted small">Entities first seen in the last day, not before: public addresses outside AWS, user agents, principals, keys, domains.</p>
-          <ErrorBox error={fresh.error} />
-          <Loading on={fresh.loading} />
-          {fresh.data ? (
-            fresh.data.length ? (
+                </thead>
+                <tbody>
+                  {d.top_principals.map((r) => (
+                    <tr>
+                      <td class="break">{r.entity_id ? <a href={entityHref(r.entity_id, lastDay(d.api_call_window))}>{r.principal}</a> : <span title="no profile: not a role, user or root">{r.principal}</span>}</td>
+                      <td class="num">{fmtNum(r.calls)}</td>
+                      <td class="num">{fmtNum(r.failed)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            ) : (
+              <p class="muted">No CloudTrail events.</p>
+            )}
+          </Panel>
+          <Panel title="Newly observed in the last 24 hours of data">
+            <p class="muted small">
+              Entities first seen {d.newly_observed_window ? `since ${fmtTime(d.newly_observed_window.start)} UTC` : 'in the last day'}, not before: public addresses outside AWS, user agents, principals, long-term keys, domains, instances, buckets.
+            </p>
+            {d.newly_observed.length ? (
               <table class="compact" data-testid="newly-observed">
                 <thead>
                   <tr>
@@ -228,11 +240,11 @@ export function SummaryPage() {
                   </tr>
                 </thead>
                 <tbody>
-                  {fresh.data.map((r: any) => (
+                  {d.newly_observed.map((r) => (
                     <tr>
                       <td class="nowrap">{typeName(r.type)}</td>
                       <td class="break">
-                        <a href={entityHref(r.entity_id, dayScope(r.first_seen))}>{r.display_name}</a>
+                        <a href={entityHref(r.entity_id, dayAround(r.first_seen))}>{r.display_name}</a>
                       </td>
                       <td class="nowrap muted">{fmtTime(r.first_seen)}</td>
                     </tr>
@@ -240,65 +252,62 @@ export function SummaryPage() {
                 </tbody>
               </table>
             ) : (
-              <p class="muted">Nothing new.</p>
-            )
-          ) : null}
-        </Panel>
-        <Panel title="Ingest by source">
-          <ErrorBox error={ingest.error} />
-          <Loading on={ingest.loading} />
-          {ingest.data ? (
-            <>
-              <table class="compact" data-testid="ingest-status">
-                <thead>
+              <p class="muted" data-testid="newly-observed">
+                Nothing new.
+              </p>
+            )}
+          </Panel>
+          <Panel title="Ingest by source">
+            <table class="compact" data-testid="ingest-status">
+              <thead>
+                <tr>
+                  <th>Log type</th>
+                  <th class="num">Objects</th>
+                  <th class="num">Records</th>
+                  <th class="num">Rejected lines</th>
+                  <th>Last ingest (UTC)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.ingest.log_types.map((l) => (
                   <tr>
-                    <th>Log type</th>
-                    <th class="num">Objects</th>
-                    <th class="num">Records</th>
-                    <th class="num">Rejected lines</th>
-                    <th>Last ingest</th>
+                    <td>{l.log_type}</td>
+                    <td class="num">{fmtNum(l.objects)}</td>
+                    <td class="num">{fmtNum(l.records)}</td>
+                    <td class={'num' + (l.rejected ? ' warn' : '')}>
+                      {fmtNum(l.rejected)}
+                      {l.rejected ? ' ⚠' : ''}
+                    </td>
+                    <td class="nowrap">{fmtTime(l.last_ingested_at)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {ingest.data.log_types.map((l) => (
-                    <tr>
-                      <td>{l.log_type}</td>
-                      <td class="num">{fmtNum(l.objects)}</td>
-                      <td class="num">{fmtNum(l.records)}</td>
-                      <td class={'num' + (l.rejected ? ' warn' : '')}>
-                        {fmtNum(l.rejected)}
-                        {l.rejected ? ' ⚠' : ''}
-                      </td>
-                      <td class="nowrap">{fmtTime(l.last_ingested_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              {ingest.data.objects_with_errors?.length ? (
-                <details>
-                  <summary>{ingest.data.objects_with_errors.length} objects with rejected lines</summary>
-                  <ul class="small">
-                    {ingest.data.objects_with_errors.map((o: any) => (
-                      <li>
-                        <span class="mono">{o.uri ?? o.object}</span>: {o.rejected} rejected — <span class="mono">{o.first_error}</span>
-                      </li>
-                    ))}
-                  </ul>
-                </details>
-              ) : null}
-              {ingest.data.watch?.length ? (
+                ))}
+              </tbody>
+            </table>
+            {!d.ingest.log_types.length ? <p class="muted">Nothing ingested yet: see gumshoe ingest.</p> : null}
+            {d.ingest.objects_with_errors.length ? (
+              <details>
+                <summary>{d.ingest.objects_with_errors.length} objects with rejected lines</summary>
                 <ul class="small">
-                  {ingest.data.watch.map((w: any) => (
+                  {d.ingest.objects_with_errors.map((o) => (
                     <li>
-                      watching <span class="mono">{w.source}</span>: last poll {fmtTime(w.last_poll)} {w.outcome ?? ''}
+                      <span class="mono">{o.uri}</span>: {o.rejected} rejected — <span class="mono">{o.first_error}</span>
                     </li>
                   ))}
                 </ul>
-              ) : null}
-            </>
-          ) : null}
-        </Panel>
-      </div>
+              </details>
+            ) : null}
+            {d.ingest.watch.length ? (
+              <ul class="small">
+                {d.ingest.watch.map((w) => (
+                  <li>
+                    watching <span class="mono">{w.source}</span>: last poll {fmtTime(w.last_poll)} UTC {w.outcome ?? ''}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </Panel>
+        </div>
+      ) : null}
     </main>
   );
 }

@@ -1,8 +1,9 @@
-// Finding groups. The JSON API has no group endpoints yet, so the console
-// reads the detection package's tables (finding_groups,
-// finding_group_members) through the read-only SQL endpoint. Only this
-// file knows that; when /api/v1/groups lands, it is the one to change.
-import { runSql, sqlObjects, sqlString, type Finding } from '../api';
+// Finding groups, from GET /api/v1/finding-groups and
+// /api/v1/finding-groups/{id} (the detect package's GroupView and
+// GroupDetail, camelCase as Detective names them), mapped to the
+// console's snake_case fields here and nowhere else.
+import { apiGet, type Finding } from '../api';
+import { severityLabel } from '../format';
 
 export interface Group {
   group_id: string;
@@ -18,61 +19,122 @@ export interface Group {
   first_seen: string;
   last_seen: string;
   updated_at: string;
+  findings: string[];
 }
 
-const GROUP_COLS = `group_id, status, parents, title, severity, severity_label, tactics, entities, accounts, finding_counts, first_seen, last_seen, updated_at`;
+/** ApiGroup is the API's group (detect.GroupView). */
+export interface ApiGroup {
+  id: string;
+  status: string;
+  parents: string[] | null;
+  title: string;
+  severity: number;
+  severityLabel: string;
+  tactics: string[] | null;
+  entities: Record<string, string[] | null> | null;
+  accounts: string[] | null;
+  findingCounts: Record<string, number> | null;
+  firstSeen: string;
+  lastSeen: string;
+  createdAt: string;
+  updatedAt: string;
+  findings: string[] | null;
+}
 
-function norm(g: any): Group {
-  const j = (v: unknown, d: unknown) => (typeof v === 'string' ? JSON.parse(v) : (v ?? d));
+interface ApiNode {
+  id: string;
+  kind: string; // "finding", or the entity's category: Identity, Network, Storage, Compute
+  label: string;
+  type?: string;
+  severity?: number;
+  source?: string;
+}
+
+interface ApiGroupDetail extends ApiGroup {
+  nodes: ApiNode[] | null;
+  edges: { from: string; to: string }[] | null;
+}
+
+export function groupFromApi(g: ApiGroup): Group {
+  const entities: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(g.entities ?? {})) entities[k] = v ?? [];
   return {
-    ...g,
-    parents: j(g.parents, []),
-    tactics: j(g.tactics, []),
-    entities: j(g.entities, {}),
-    accounts: j(g.accounts, []),
-    finding_counts: j(g.finding_counts, {}),
+    group_id: g.id,
+    status: g.status,
+    parents: g.parents ?? [],
+    title: g.title,
+    severity: g.severity,
+    severity_label: g.severityLabel || severityLabel(g.severity),
+    tactics: g.tactics ?? [],
+    entities,
+    accounts: g.accounts ?? [],
+    finding_counts: g.findingCounts ?? {},
+    first_seen: g.firstSeen,
+    last_seen: g.lastSeen,
+    updated_at: g.updatedAt,
+    findings: g.findings ?? [],
   };
 }
 
 export async function listGroups(signal?: AbortSignal, activeOnly = false): Promise<Group[]> {
-  const r = await runSql(
-    `SELECT ${GROUP_COLS} FROM finding_groups ${activeOnly ? "WHERE status = 'ACTIVE'" : ''} ORDER BY status, severity DESC, last_seen DESC`,
-    1000,
-    signal,
-  );
-  return sqlObjects(r).map(norm);
+  const r = await apiGet<{ groups: ApiGroup[] | null }>('/finding-groups', activeOnly ? { active: true } : undefined, signal);
+  return (r.groups ?? []).map(groupFromApi);
+}
+
+/** GroupFinding is a finding as the group's graph names it. */
+export interface GroupFinding {
+  id: string;
+  title: string;
+  type: string;
+  severity: number;
+  severity_label: string;
+  source: string;
 }
 
 export interface GroupDetail {
   group: Group;
-  findings: (Finding & { tactic: string | null })[];
-  edges: { finding: string; entity: string; relationship: string }[];
+  findings: GroupFinding[];
+  /** entities: the graph's entity nodes, with their category (Identity, Network, Storage, Compute). */
+  entities: { id: string; category: string; label: string }[];
+  edges: { finding: string; entity: string }[];
 }
 
-/** getGroup reads a group, its findings and what each finding involves, in one round of parallel queries. */
+/** getGroup reads a group with the graph of its findings and entities, in one request. */
 export async function getGroup(id: string, signal?: AbortSignal): Promise<GroupDetail> {
-  const gid = sqlString(id);
-  const [g, f, e] = await Promise.all([
-    runSql(`SELECT ${GROUP_COLS} FROM finding_groups WHERE group_id = ${gid}`, 1, signal),
-    runSql(
-      `SELECT f.id, f.source, f.product, f.type, f.severity, f.severity_label, f.title, f.description, f.account_id, f.region,
-         f.resource_type, f.instance_id, f.access_key_id, f.principal, f.remote_ip, f.local_port, f.remote_port, f.domain,
-         f.first_seen, f.last_seen, f.count, f.archived,
-         coalesce(f.raw->>'$.gumshoe.mitre.tactic', NULL) AS tactic
-       FROM finding_group_members m JOIN findings f ON f.id = m.finding_id WHERE m.group_id = ${gid}
-       ORDER BY f.severity DESC, f.first_seen`,
-      1000,
-      signal,
+  const d = await apiGet<ApiGroupDetail>('/finding-groups/' + encodeURIComponent(id), undefined, signal);
+  const findings: GroupFinding[] = [];
+  const entities: GroupDetail['entities'] = [];
+  for (const n of d.nodes ?? []) {
+    if (n.kind === 'finding') {
+      const sev = n.severity ?? 0;
+      findings.push({ id: n.id.replace(/^finding:/, ''), title: n.label, type: n.type ?? '', severity: sev, severity_label: severityLabel(sev), source: n.source ?? '' });
+    } else entities.push({ id: n.id, category: n.kind, label: n.label });
+  }
+  findings.sort((a, b) => b.severity - a.severity || a.type.localeCompare(b.type));
+  const edges = (d.edges ?? []).map((e) => ({ finding: e.from.replace(/^finding:/, ''), entity: e.to }));
+  return { group: groupFromApi(d), findings, entities, edges };
+}
+
+/** FindingTimes is what the involved-findings tab adds to a group's finding. */
+export interface FindingTimes {
+  first_seen: string;
+  last_seen: string;
+  tactic: string | null;
+}
+
+/**
+ * findingTimes reads the group's findings themselves (first and last
+ * seen, MITRE tactic), which the group's graph does not carry: only when
+ * the involved-findings tab is open, so the group page itself is one
+ * request.
+ */
+export async function findingTimes(ids: string[], signal?: AbortSignal): Promise<Map<string, FindingTimes>> {
+  const got = await Promise.all(
+    ids.map((id) =>
+      apiGet<{ finding: Finding }>('/findings/' + encodeURIComponent(id), undefined, signal).then(
+        (r) => [id, { first_seen: r.finding.first_seen, last_seen: r.finding.last_seen, tactic: r.finding.raw?.gumshoe?.mitre?.tactic ?? null }] as const,
+      ),
     ),
-    runSql(
-      `SELECT DISTINCT substr(r.from_id, 9) AS finding, r.to_id AS entity, r.type AS relationship
-       FROM relationships r JOIN finding_group_members m ON r.from_id = 'finding:' || m.finding_id
-       WHERE m.group_id = ${gid} AND r.to_id NOT LIKE 'account:%'`,
-      5000,
-      signal,
-    ),
-  ]);
-  const rows = sqlObjects(g);
-  if (!rows.length) throw Object.assign(new Error('no finding group ' + id), { code: 'not_found' });
-  return { group: norm(rows[0]), findings: sqlObjects(f) as any, edges: sqlObjects(e) as any };
+  );
+  return new Map(got);
 }

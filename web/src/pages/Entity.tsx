@@ -73,9 +73,14 @@ export function EntityPage({ id }: { id: string }) {
   const d = details.data;
   const current = d && details.key === 'd' + qk ? d : null;
   const moved = unscoped && current ? idleScope(current) : null;
-  // The panels' scope: the URL's, else the moved one, else the server's default.
-  const pq = !unscoped ? q : current ? { ...(moved ?? { start: current.scope.start.slice(0, 16), end: current.scope.end.slice(0, 16) }), finding: null } : null;
+  // The panels' scope: the URL's, else the server's default; a moved
+  // scope goes to the URL first, and the panels are asked with the
+  // details of it, which are queued first (the slowest request).
+  const pq = !unscoped ? q : current && !moved ? { start: current.scope.start.slice(0, 16), end: current.scope.end.slice(0, 16), finding: null } : null;
   const pk = pq ? id + JSON.stringify(pq) : null;
+  useEffect(() => {
+    if (moved) navigate(withParams(moved), true);
+  }, [moved?.start, moved?.end]);
   // Every panel is requested at once: no panel waits for another.
   const findings = useAsync('f' + id, (s) => opt(apiGet<{ findings: Finding[] }>(enc + '/findings', undefined, s)));
   const calls = useAsync(pk && 'c' + pk, (s) => opt(apiGet<ApiCalls>(enc + '/api-calls', pq!, s)));
@@ -87,11 +92,6 @@ export function EntityPage({ id }: { id: string }) {
   const panels = new Set(d?.panels ?? []);
   const scope = d?.scope;
   const sc = scope ? { start: scope.start.slice(0, 16), end: scope.end.slice(0, 16) } : { start, end };
-
-  // Put the moved scope in the URL (the details then follow it).
-  useEffect(() => {
-    if (moved) navigate(withParams(moved), true);
-  }, [moved?.start, moved?.end]);
 
   const callsOption = useMemo<EChartsOption | null>(() => {
     const c = calls.data;

@@ -410,23 +410,29 @@ try {
   await page.goto(base + '/groups');
   await page.getByTestId('groups-table').locator('tbody tr').first().waitFor();
   await shot('12-groups');
-  await page.getByTestId('groups-table').locator('tbody tr a').first().click();
-  await page.getByTestId('group-graph').waitFor();
-  await page.waitForFunction(() => window.__gumshoeGraph && window.__gumshoeGraph.nodes().length > 1);
+  await timed('finding group', async () => {
+    await page.getByTestId('groups-table').locator('tbody tr a').first().click();
+    await page.getByTestId('group-entities').locator('tbody tr').first().waitFor();
+    await page.waitForFunction(() => window.__gumshoeGraph && window.__gumshoeGraph.nodes().length > 1, null, { polling: 50 });
+  });
   const n = await page.evaluate(() => window.__gumshoeGraph.nodes().length);
   check(n > 2, `finding group graph has ${n} nodes`);
   await page.evaluate(() => window.__gumshoeGraph.nodes()[0].select());
-  await page.waitForFunction(() => location.search.includes('node='));
+  // Polled by time, not animation frame: a still canvas draws no frames,
+  // and waiting on them took 16 s.
+  await page.waitForFunction(() => location.search.includes('node='), null, { polling: 100 });
   check((await page.getByTestId('graph-selection').innerText()).includes('Selected (1)'), 'selecting a node shows its details');
   await page.getByRole('checkbox', { name: 'Labels' }).uncheck();
   await page.waitForURL(/labels=0/);
   // The graph restyles after the URL changes: wait for it (under load it
   // lagged the URL in CI).
-  const unlabelled = await page.waitForFunction(() => window.__gumshoeGraph.nodes('.labelled').length === 0, null, { timeout: 15000 }).then(() => true, () => false);
+  const unlabelled = await page.waitForFunction(() => window.__gumshoeGraph.nodes('.labelled').length === 0, null, { timeout: 15000, polling: 100 }).then(() => true, () => false);
   check(unlabelled, 'labels toggle');
   await page.getByRole('checkbox', { name: 'Labels' }).check();
   await page.getByRole('tab', { name: /Involved findings/ }).click();
   await page.getByTestId('group-findings').waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=group-findings]').textContent.includes('…'), null, { polling: 100 });
+  check(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.test(await page.getByTestId('group-findings').locator('tbody tr').first().innerText()), "the involved findings tab shows each finding's first and last seen");
   await shot('13-group');
 
   // Back to the finding (shareable URL).

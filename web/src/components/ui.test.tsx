@@ -40,4 +40,16 @@ describe('components', () => {
     fireEvent.input(getByLabelText('scope end (UTC)'), { target: { value: '2026-11-18T00:00' } });
     expect((getByText('Apply') as HTMLButtonElement).disabled).toBe(true);
   });
+  it('show and take scope times as YYYY-MM-DD HH:MM in UTC, whatever the locale', () => {
+    const onChange = vi.fn();
+    const { getByLabelText, getByText } = render(<ScopePicker start="2026-11-19T00:00:00Z" end="2026-11-20T00:00:00Z" onChange={onChange} />);
+    const start = getByLabelText('scope start (UTC)') as HTMLInputElement;
+    expect(start.value).toBe('2026-11-19 00:00');
+    fireEvent.input(start, { target: { value: '2026-11-19 21:15' } });
+    fireEvent.click(getByText('Apply'));
+    expect(onChange).toHaveBeenCalledWith('2026-11-19T21:15', '2026-11-20T00:00');
+    fireEvent.input(start, { target: { value: '11/19/2026 9:15 PM' } });
+    expect(start.getAttribute('aria-invalid')).toBe('true');
+    expect((getByText('Apply') as HTMLButtonElement).disabled).toBe(true);
+  });
 });

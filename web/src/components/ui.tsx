@@ -101,28 +101,39 @@ const PRESETS: [string, number][] = [
   ['30 d', 720],
 ];
 
+/** scopeTime reads a typed UTC time, YYYY-MM-DD HH:MM (or with a T), to the minute. */
+export function scopeTime(v: string): Date | null {
+  const m = /^\s*(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})\s*$/.exec(v);
+  return m ? parseTime(m[1] + 'T' + m[2]) : null;
+}
+
 /**
  * ScopePicker edits a scope time: presets (ending at the current end, or
  * at `anchor`, the last data) and exact start and end in UTC.
  */
 export function ScopePicker({ start, end, anchor, onChange, onReset, resetLabel }: { start: string; end: string; anchor?: string; onChange: (s: string, e: string) => void; onReset?: () => void; resetLabel?: string }) {
-  const [s, setS] = useState(start ? isoMinute(new Date(start)) : '');
-  const [e, setE] = useState(end ? isoMinute(new Date(end)) : '');
+  // Plain text in the console's one time format (2026-11-19 23:00, UTC):
+  // a datetime-local input shows the browser's locale (11/19/2026, 11:00 PM).
+  const shown = (t: string) => (t ? isoMinute(new Date(t)).replace('T', ' ') : '');
+  const [s, setS] = useState(shown(start));
+  const [e, setE] = useState(shown(end));
   const [key, setKey] = useState(start + end);
   if (key !== start + end) {
     setKey(start + end);
-    setS(start ? isoMinute(new Date(start)) : '');
-    setE(end ? isoMinute(new Date(end)) : '');
+    setS(shown(start));
+    setE(shown(end));
   }
   const endAt = parseTime(anchor) ?? parseTime(end) ?? new Date();
-  const bad = !parseTime(s) || !parseTime(e) || parseTime(s)! >= parseTime(e)!;
+  const ps = scopeTime(s);
+  const pe = scopeTime(e);
+  const bad = !ps || !pe || ps >= pe;
   return (
     <form
       class="scope"
       aria-label="Scope time"
       onSubmit={(ev) => {
         ev.preventDefault();
-        if (!bad) onChange(s, e);
+        if (!bad) onChange(isoMinute(ps!), isoMinute(pe!));
       }}
     >
       <span class="scope-label">Scope (UTC)</span>
@@ -136,10 +147,10 @@ export function ScopePicker({ start, end, anchor, onChange, onReset, resetLabel 
         );
       })}
       <label>
-        start <input type="datetime-local" value={s} onInput={(ev) => setS((ev.target as HTMLInputElement).value)} aria-label="scope start (UTC)" />
+        start <input class="mono time" value={s} onInput={(ev) => setS((ev.target as HTMLInputElement).value)} aria-label="scope start (UTC)" aria-invalid={!ps} placeholder="YYYY-MM-DD HH:MM" size={16} />
       </label>
       <label>
-        end <input type="datetime-local" value={e} onInput={(ev) => setE((ev.target as HTMLInputElement).value)} aria-label="scope end (UTC)" />
+        end <input class="mono time" value={e} onInput={(ev) => setE((ev.target as HTMLInputElement).value)} aria-label="scope end (UTC)" aria-invalid={!pe} placeholder="YYYY-MM-DD HH:MM" size={16} />
       </label>
       <button type="submit" disabled={bad}>
         Apply

@@ -29,7 +29,7 @@ beforeEach(() => {
     const u = new URL(url, 'http://x');
     let body: unknown;
     if (u.pathname.endsWith('/series')) body = { window: win, overall: buckets, rows: u.searchParams.getAll('row').map((id) => ({ id, buckets })) };
-    else if (u.pathname.endsWith('/records')) body = { start: win.start, end: win.end, offset: 0, limit: 100, more: false, sql: 'SELECT 1', athena_sql: 'SELECT 1', records: [{ srcaddr: '203.0.113.9', object_uri: HOSTILE }] };
+    else if (u.pathname.endsWith('/records')) body = { start: win.start, end: win.end, offset: 0, limit: 100, more: false, sql: 'SELECT 1', athena_sql: 'SELECT 1', records: [{ srcaddr: '203.0.113.9', object_uri: 's3://logs/AWSLogs/x/' + HOSTILE, object_line: 42 }] };
     else body = { scope: win, window: win, row_key: 'remote_ip', sort: 'finding,bytes_in', order: 'desc', totals: { rows: 2, bytes_in: 20, bytes_out: 40, packets: 4, flows: 2, accepted_flows: 0, rejected_flows: 2 }, offset: 0, rows };
     return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
   });
@@ -65,7 +65,11 @@ describe('FlowDetails', () => {
     fireEvent.click(v.getByLabelText('Raw records of 203.0.113.9 22→5000 TCP inbound'));
     await v.findByRole('dialog');
     expect(new URLSearchParams(location.search).get('rec')).toBe('203.0.113.9|22|5000|6|inbound');
-    // A hostile value in a record is text, not markup.
+    // A hostile value in a record is text, not markup; its provenance is object:line.
+    expect(document.querySelector('img')).toBeNull();
+    await v.findByText('object:line');
+    const dialog = v.getByRole('dialog');
+    expect(dialog.textContent).toContain(HOSTILE + ':42');
     expect(document.querySelector('img')).toBeNull();
   });
 });

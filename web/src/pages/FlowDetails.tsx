@@ -402,11 +402,14 @@ function FilterBar({ filters, match, rowKey }: { filters: string[]; match: strin
   );
 }
 
-const RECORD_COLS = ['start_time', 'end_time', 'interface_id', 'srcaddr', 'srcport', 'dstaddr', 'dstport', 'protocol', 'packets', 'bytes', 'action', 'tcp_flags', 'flow_direction', 'object_uri', 'object_line'];
+// Where each record came from (object and line) right after what it says
+// happened, so that it shows without scrolling at 1280 px.
+const RECORD_COLS = ['start_time', 'end_time', 'interface_id', 'srcaddr', 'srcport', 'dstaddr', 'dstport', 'protocol', 'packets', 'bytes', 'action', 'object_uri', 'tcp_flags', 'flow_direction'];
 
 function RecordsDrawer({ title, res, offset, onPage, onClose }: { title: string; res: { data?: RecordsResponse; error?: Error; loading: boolean }; offset: number; onPage: (o: number) => void; onClose: () => void }) {
   const d = res.data;
   const cols = d?.records.length ? RECORD_COLS.filter((c) => d.records.some((r) => r[c] != null)) : RECORD_COLS;
+  const head = (c: string) => (c === 'object_uri' ? 'object:line' : c);
   const copy = (s: string) => navigator.clipboard?.writeText(s);
   return (
     <section class="drawer" role="dialog" aria-label={title} data-testid="records">
@@ -447,14 +450,14 @@ function RecordsDrawer({ title, res, offset, onPage, onClose }: { title: string;
       {d ? (
         <>
           <p class="muted small">
-            {fmtTime(d.start)} → {fmtTime(d.end)} UTC. Each record names the object (hover for its full URI) and line it came from.
+            {fmtTime(d.start)} → {fmtTime(d.end)} UTC. Each record names the object and line it came from (object:line; hover for the full URI).
           </p>
           <div class="table-wrap">
             <table class="data records-table">
               <thead>
                 <tr>
                   {cols.map((c) => (
-                    <th>{c}</th>
+                    <th>{head(c)}</th>
                   ))}
                 </tr>
               </thead>
@@ -463,8 +466,8 @@ function RecordsDrawer({ title, res, offset, onPage, onClose }: { title: string;
                   <tr>
                     {cols.map((c) =>
                       c === 'object_uri' ? (
-                        <td class="nowrap small" title={String(r[c] ?? '')}>
-                          <Mono v={String(r[c] ?? '').split('/').pop()} />
+                        <td class="nowrap small" title={String(r[c] ?? '') + (r.object_line != null ? ' line ' + r.object_line : '')}>
+                          <Mono v={String(r[c] ?? '').split('/').pop() + (r.object_line != null ? ':' + r.object_line : '')} />
                         </td>
                       ) : (
                         <td class="nowrap">

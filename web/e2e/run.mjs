@@ -417,9 +417,10 @@ try {
   });
   const n = await page.evaluate(() => window.__gumshoeGraph.nodes().length);
   check(n > 2, `finding group graph has ${n} nodes`);
-  await page.evaluate(() => window.__gumshoeGraph.nodes()[0].select());
-  // Polled by time, not animation frame: a still canvas draws no frames,
-  // and waiting on them took 16 s.
+  // Return nothing: the collection select() returns took Playwright 20 s to serialise.
+  await page.evaluate(() => {
+    window.__gumshoeGraph.nodes()[0].select();
+  });
   await page.waitForFunction(() => location.search.includes('node='), null, { polling: 100 });
   check((await page.getByTestId('graph-selection').innerText()).includes('Selected (1)'), 'selecting a node shows its details');
   await page.getByRole('checkbox', { name: 'Labels' }).uncheck();

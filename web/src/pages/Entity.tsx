@@ -310,7 +310,7 @@ export function EntityPage({ id }: { id: string }) {
               <GenericRows rows={buckets.data.rows} sc={sc} />
             </Panel>
           ) : null}
-          <Panel title={`Related entities in scope (${d.related.length})`}>
+          <Panel title={`Related entities in scope (${d.related.length})`} wide>
             <table class="compact" data-testid="related">
               <thead>
                 <tr>

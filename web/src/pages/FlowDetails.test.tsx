@@ -65,11 +65,13 @@ describe('FlowDetails', () => {
     fireEvent.click(v.getByLabelText('Raw records of 203.0.113.9 22→5000 TCP inbound'));
     await v.findByRole('dialog');
     expect(new URLSearchParams(location.search).get('rec')).toBe('203.0.113.9|22|5000|6|inbound');
-    // A hostile value in a record is text, not markup; its provenance is object:line.
+    // A hostile value in a record is text, not markup; its provenance is line and object.
     expect(document.querySelector('img')).toBeNull();
-    await v.findByText('object:line');
+    await v.findByRole('columnheader', { name: 'line' });
     const dialog = v.getByRole('dialog');
-    expect(dialog.textContent).toContain(HOSTILE + ':42');
+    const heads = [...dialog.querySelectorAll('th')].map((th) => th.textContent);
+    expect(heads).toEqual(['srcaddr', 'line', 'object']);
+    expect([...dialog.querySelectorAll('tbody td')].map((td) => td.textContent)).toEqual(['203.0.113.9', '42', HOSTILE]);
     expect(document.querySelector('img')).toBeNull();
   });
 });

@@ -404,12 +404,12 @@ function FilterBar({ filters, match, rowKey }: { filters: string[]; match: strin
 
 // Where each record came from (object and line) right after what it says
 // happened, so that it shows without scrolling at 1280 px.
-const RECORD_COLS = ['start_time', 'end_time', 'interface_id', 'srcaddr', 'srcport', 'dstaddr', 'dstport', 'protocol', 'packets', 'bytes', 'action', 'object_uri', 'tcp_flags', 'flow_direction'];
+const RECORD_COLS = ['start_time', 'end_time', 'interface_id', 'srcaddr', 'srcport', 'dstaddr', 'dstport', 'protocol', 'packets', 'bytes', 'action', 'object_line', 'object_uri', 'tcp_flags', 'flow_direction'];
 
 function RecordsDrawer({ title, res, offset, onPage, onClose }: { title: string; res: { data?: RecordsResponse; error?: Error; loading: boolean }; offset: number; onPage: (o: number) => void; onClose: () => void }) {
   const d = res.data;
   const cols = d?.records.length ? RECORD_COLS.filter((c) => d.records.some((r) => r[c] != null)) : RECORD_COLS;
-  const head = (c: string) => (c === 'object_uri' ? 'object:line' : c);
+  const head = (c: string) => ({ object_line: 'line', object_uri: 'object' })[c] ?? c;
   const copy = (s: string) => navigator.clipboard?.writeText(s);
   return (
     <section class="drawer" role="dialog" aria-label={title} data-testid="records">
@@ -450,7 +450,7 @@ function RecordsDrawer({ title, res, offset, onPage, onClose }: { title: string;
       {d ? (
         <>
           <p class="muted small">
-            {fmtTime(d.start)} → {fmtTime(d.end)} UTC. Each record names the object and line it came from (object:line; hover for the full URI).
+            {fmtTime(d.start)} → {fmtTime(d.end)} UTC. Each record names the line and object it came from (hover for the object's full URI).
           </p>
           <div class="table-wrap">
             <table class="data records-table">
@@ -466,8 +466,8 @@ function RecordsDrawer({ title, res, offset, onPage, onClose }: { title: string;
                   <tr>
                     {cols.map((c) =>
                       c === 'object_uri' ? (
-                        <td class="nowrap small" title={String(r[c] ?? '') + (r.object_line != null ? ' line ' + r.object_line : '')}>
-                          <Mono v={String(r[c] ?? '').split('/').pop() + (r.object_line != null ? ':' + r.object_line : '')} />
+                        <td class="nowrap small" title={String(r[c] ?? '')}>
+                          <Mono v={String(r[c] ?? '').split('/').pop()} />
                         </td>
                       ) : (
                         <td class="nowrap">

@@ -73,6 +73,10 @@ describe('finding groups', () => {
     expect(link.getAttribute('href')).toBe('/groups/group-5d84');
     expect(v.queryByText('Old group')).toBeNull(); // inactive: not on the Active tab
     expect(v.getByText('Compute 1 · Network 2')).toBeTruthy();
+    // The entities name the group (the titles repeat); log values stay text.
+    expect(v.getByText('i-084b9491016299336')).toBeTruthy();
+    expect(v.getByText('<b>pool</b>.example')).toBeTruthy();
+    expect(v.getByTestId('groups-table').querySelector('b')).toBeNull();
     expect(v.getByText('High 1 · Medium 1')).toBeTruthy();
     expect(seen).toEqual(['/api/v1/finding-groups']);
   });

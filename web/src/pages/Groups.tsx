@@ -104,7 +104,17 @@ export function GroupsPage() {
                   <TacticsChain tactics={g.tactics} />
                   <div class="small">{g.tactics.join(', ')}</div>
                 </td>
-                <td class="small">{entityCount(g)}</td>
+                <td class="small break">
+                  {Object.values(g.entities)
+                    .flat()
+                    .slice(0, 4)
+                    .map((e) => (
+                      <div>
+                        <span class="muted">{typeName(entityType(e))}</span> <span class="mono">{entityKey(e)}</span>
+                      </div>
+                    ))}
+                  <div class="muted">{entityCount(g)}</div>
+                </td>
                 <td class="mono small">{g.accounts.join(', ')}</td>
                 <td class="small">
                   {Object.entries(g.finding_counts)

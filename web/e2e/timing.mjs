@@ -54,7 +54,7 @@ const pages = [
   { name: 'Instance profile (finding scope)', path: `/entities/${enc(inst)}?finding=${enc(mining.id)}`, ready: ['[data-testid=volume-chart]', '[data-testid=related]'] },
   { name: 'Instance profile (default scope)', path: `/entities/${enc(inst)}`, ready: ['[data-testid=volume-chart]', '[data-testid=related]'] },
   { name: 'Flow details', path: `/entities/${enc(inst)}/flows?finding=${enc(mining.id)}`, ready: ['[data-testid=flows-table] tbody tr', '[data-testid=chart-in]'] },
-  { name: 'Role profile', path: `/entities/${enc(invs[0].Entity)}?start=${invs[0].ScopeStartTime.slice(0, 16)}&end=${invs[0].ScopeEndTime.slice(0, 16)}`, ready: ['[data-testid=related]', '[data-testid=observed]'] },
+  { name: 'Investigated entity (access key) profile', path: `/entities/${enc(invs[0].Entity)}?start=${invs[0].ScopeStartTime.slice(0, 16)}&end=${invs[0].ScopeEndTime.slice(0, 16)}`, ready: ['[data-testid=related]', '[data-testid=observed]'] },
   { name: 'Finding groups', path: '/groups', ready: ['[data-testid=groups-table] tbody tr'] },
   { name: 'Finding group', path: '/groups/' + enc(groups[0].id), ready: ['[data-testid=group-graph]', '[data-testid=group-entities] tbody tr'] },
   { name: 'Investigations', path: '/investigations', ready: ['[data-testid=investigations-table] tbody tr'] },

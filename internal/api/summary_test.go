@@ -25,13 +25,13 @@ func TestSummary(t *testing.T) {
 		t.Fatalf("GET /api/v1/summary = %d %s", w.Code, w.Body)
 	}
 	var got struct {
-		FindingsWindow *store.Window           `json:"findings_window"`
+		FindingsWindow *store.SummaryWindow    `json:"findings_window"`
 		FindingBuckets []store.SeverityBucket  `json:"finding_buckets"`
-		TrafficWindow  *store.Window           `json:"traffic_window"`
+		TrafficWindow  *store.SummaryWindow    `json:"traffic_window"`
 		TopInstances   []store.InstanceTraffic `json:"top_instances"`
-		APICallWindow  *store.Window           `json:"api_call_window"`
+		APICallWindow  *store.SummaryWindow    `json:"api_call_window"`
 		TopPrincipals  []store.PrincipalCalls  `json:"top_principals"`
-		NewWindow      *store.Window           `json:"newly_observed_window"`
+		NewWindow      *store.SummaryWindow    `json:"newly_observed_window"`
 		NewlyObserved  []store.NewEntity       `json:"newly_observed"`
 		RecentFindings []store.Finding         `json:"recent_findings"`
 		Groups         []struct {

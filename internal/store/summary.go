@@ -14,8 +14,8 @@ import (
 // SummaryBucketSeconds is the width of the findings timeline's buckets.
 const SummaryBucketSeconds = 6 * 3600
 
-// Window is a half-open time range.
-type Window struct {
+// SummaryWindow is a half-open time range.
+type SummaryWindow struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
 }
@@ -64,13 +64,13 @@ type Summary struct {
 	// FindingsWindow is at most the 14 days up to the newest finding's
 	// last sighting, in SummaryBucketSeconds buckets; FindingBuckets
 	// has every bucket of it, empty ones included.
-	FindingsWindow *Window           `json:"findings_window"`
+	FindingsWindow *SummaryWindow    `json:"findings_window"`
 	FindingBuckets []SeverityBucket  `json:"finding_buckets"`
-	TrafficWindow  *Window           `json:"traffic_window"` // 7 days up to the newest flow hour's end
+	TrafficWindow  *SummaryWindow    `json:"traffic_window"` // 7 days up to the newest flow hour's end
 	TopInstances   []InstanceTraffic `json:"top_instances"`
-	APICallWindow  *Window           `json:"api_call_window"` // 7 days up to the newest CloudTrail event
+	APICallWindow  *SummaryWindow    `json:"api_call_window"` // 7 days up to the newest CloudTrail event
 	TopPrincipals  []PrincipalCalls  `json:"top_principals"`
-	NewWindow      *Window           `json:"newly_observed_window"` // the last day of the graph's data
+	NewWindow      *SummaryWindow    `json:"newly_observed_window"` // the last day of the graph's data
 	NewlyObserved  []NewEntity       `json:"newly_observed"`
 }
 
@@ -102,7 +102,7 @@ WHERE NOT archived AND last_seen >= (SELECT max(last_seen) FROM findings WHERE N
 		return nil
 	}
 	width := time.Duration(SummaryBucketSeconds) * time.Second
-	w := Window{End: end.Time.UTC().Truncate(width).Add(width)}
+	w := SummaryWindow{End: end.Time.UTC().Truncate(width).Add(width)}
 	w.Start = w.End.Add(-14 * 24 * time.Hour)
 	if first.Valid && first.Time.UTC().Truncate(width).After(w.Start) {
 		w.Start = first.Time.UTC().Truncate(width)
@@ -143,7 +143,7 @@ func (s *Store) summaryInstances(ctx context.Context, out *Summary, lim SummaryL
 	if !last.Valid {
 		return nil
 	}
-	w := Window{End: last.Time.UTC().Add(time.Hour)}
+	w := SummaryWindow{End: last.Time.UTC().Add(time.Hour)}
 	w.Start = w.End.Add(-7 * 24 * time.Hour)
 	out.TrafficWindow = &w
 	rows, err := s.db.QueryContext(ctx, `SELECT CASE WHEN instance_id IS NOT NULL THEN 'instance:' || instance_id ELSE 'interface:' || interface_id END AS id,
@@ -172,7 +172,7 @@ func (s *Store) summaryPrincipals(ctx context.Context, out *Summary, lim Summary
 	if !last.Valid {
 		return nil
 	}
-	w := Window{End: last.Time.UTC().Truncate(time.Minute).Add(time.Minute)}
+	w := SummaryWindow{End: last.Time.UTC().Truncate(time.Minute).Add(time.Minute)}
 	w.Start = w.End.Add(-7 * 24 * time.Hour)
 	out.APICallWindow = &w
 	rows, err := s.db.QueryContext(ctx, `SELECT
@@ -210,7 +210,7 @@ func (s *Store) summaryNew(ctx context.Context, out *Summary, lim SummaryLimits)
 	if !last.Valid || !first.Valid {
 		return nil
 	}
-	w := Window{End: last.Time.UTC().Truncate(time.Minute).Add(time.Minute)}
+	w := SummaryWindow{End: last.Time.UTC().Truncate(time.Minute).Add(time.Minute)}
 	w.Start = w.End.Add(-24 * time.Hour)
 	out.NewWindow = &w
 	// Not in the first day of data either: there, everything is new.

@@ -95,7 +95,18 @@ Once the records are committed, gumshoe's detections run over what is new
 				if cfg.Progress != nil {
 					fmt.Fprint(stderr, "\r\033[Kdetecting...")
 				}
-				d, err := detect.Run(cmd.Context(), st, dcfg)
+				// The ingest left DuckDB one thread and little memory
+				// (forIngest); detections aggregate in DuckDB and want
+				// every core. Its settings are locked once set, so
+				// reopen.
+				d, err := detect.Summary{}, st.Close()
+				st = nil
+				if err == nil {
+					st, err = g.openFor(cmd.Context(), stderr, forAnalysis)
+				}
+				if err == nil {
+					d, err = detect.Run(cmd.Context(), st, dcfg)
+				}
 				if err != nil {
 					// The records are committed; say so rather than lose
 					// the summary.
@@ -104,8 +115,10 @@ Once the records are committed, gumshoe's detections run over what is new
 					found = &d
 				}
 			}
-			if cerr := st.Close(); cerr != nil && runErr == nil {
-				runErr = cerr
+			if st != nil {
+				if cerr := st.Close(); cerr != nil && runErr == nil {
+					runErr = cerr
+				}
 			}
 			if cfg.Progress != nil {
 				fmt.Fprint(stderr, "\r\033[K")

@@ -18,10 +18,12 @@ func (r *run) cloudTrail(ctx context.Context) error {
 	if len(r.sc.CloudTrail) == 0 {
 		return nil
 	}
-	// A day of events at a time: a first run over months of CloudTrail
-	// would not fit in DuckDB's memory limit at once.
-	for _, chunk := range chunkRanges(r.sc.CloudTrail, 24*time.Hour) {
-		events, err := r.st.DetectCloudTrailEvents(ctx, chunk)
+	start := time.Now()
+	// A week of events at a time: the store returns only those some
+	// detector below may report, but a first run over months of a noisy
+	// account's CloudTrail could still be many.
+	for _, chunk := range chunkRanges(r.sc.CloudTrail, 7*24*time.Hour) {
+		events, err := r.st.DetectCloudTrailEvents(ctx, chunk, r.cfg.Intel.IPs)
 		if err != nil {
 			return err
 		}
@@ -34,10 +36,16 @@ func (r *run) cloudTrail(ctx context.Context) error {
 			r.threatCaller(e)
 		}
 	}
+	r.cfg.Logger.Debug("detector ran", "detector", "cloudtrail-events", "seconds", time.Since(start).Seconds())
+	start = time.Now()
 	if err := r.consoleLogins(ctx); err != nil {
 		return err
 	}
-	return r.anomalous(ctx)
+	r.cfg.Logger.Debug("detector ran", "detector", "console-logins", "seconds", time.Since(start).Seconds())
+	start = time.Now()
+	err := r.anomalous(ctx)
+	r.cfg.Logger.Debug("detector ran", "detector", "anomalous-behavior", "seconds", time.Since(start).Seconds())
+	return err
 }
 
 var instanceSession = regexp.MustCompile(`^[A-Z0-9]+:i-[0-9a-fA-F]{8,17}$`)

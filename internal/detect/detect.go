@@ -52,8 +52,13 @@ type Config struct {
 	MinBaseline time.Duration
 
 	// Brute force: inbound TCP connection attempts (distinct source ports)
-	// from one address to one port of one interface in an hour.
+	// from one address to one port of one interface in an hour. An
+	// attempt is a connection that was rejected or exchanged at most
+	// BruteForceMaxBytes in the hour: a failed sign-in is a few kilobytes,
+	// while a session (even a short one) carries more, so that a busy
+	// office signing in to its bastion all day is not an attack.
 	BruteForceMinAttempts int
+	BruteForceMaxBytes    int64
 	SSHPorts, RDPPorts    []int
 
 	// Recon:EC2/Portscan: distinct ports of one remote host the instance
@@ -135,6 +140,7 @@ func DefaultConfig() Config {
 		BaselineDays:          45,
 		MinBaseline:           7 * 24 * time.Hour,
 		BruteForceMinAttempts: 20,
+		BruteForceMaxBytes:    20_000,
 		SSHPorts:              []int{22},
 		RDPPorts:              []int{3389},
 		PortscanMinPorts:      25,
@@ -183,6 +189,9 @@ func (c Config) withDefaults() Config {
 	setInt(&c.PersistenceMinAPIs, d.PersistenceMinAPIs)
 	if c.MinBaseline == 0 {
 		c.MinBaseline = d.MinBaseline
+	}
+	if c.BruteForceMaxBytes == 0 {
+		c.BruteForceMaxBytes = d.BruteForceMaxBytes
 	}
 	if c.PortSweepMaxBytes == 0 {
 		c.PortSweepMaxBytes = d.PortSweepMaxBytes

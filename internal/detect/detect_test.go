@@ -116,6 +116,11 @@ func attacks(fl *flowLog, ct *ctLog, dns *dnsLog) {
 	for i := 0; i < 5; i++ {
 		fl.rec(instA, "203.0.113.6", ipA, 51000+i, 22, 3, 180, at.Add(time.Duration(i)*time.Minute), "REJECT", "ingress")
 	}
+	// An office signs in to A forty times in the hour: sessions that
+	// carry tens of kilobytes, not attempts.
+	for i := 0; i < 40; i++ {
+		fl.rec(instA, "198.51.100.201", ipA, 53000+i, 22, 200, 60_000, at.Add(time.Duration(i)*time.Minute), "ACCEPT", "ingress")
+	}
 	// RDP brute force on B.
 	for i := 0; i < 25; i++ {
 		fl.rec(instB, "203.0.113.7", ipB, 52000+i, 3389, 3, 180, at.Add(time.Duration(i)*time.Minute), "REJECT", "ingress")

@@ -16,18 +16,6 @@ func (r *run) flows(ctx context.Context) error {
 	if len(r.sc.Flows) == 0 {
 		return nil
 	}
-	// Every flow detector reads the same resolved rollup rows: resolve
-	// them once for the run.
-	start := time.Now()
-	if err := r.st.DetectFlowsMaterialize(ctx, r.sc.Flows); err != nil {
-		return err
-	}
-	defer func() {
-		if err := r.st.DetectFlowsRelease(context.WithoutCancel(ctx)); err != nil {
-			r.cfg.Logger.Warn("drop run flows", "err", err)
-		}
-	}()
-	r.cfg.Logger.Debug("run flows materialised", "seconds", time.Since(start).Seconds())
 	for _, d := range []struct {
 		name string
 		fn   func(context.Context) error
@@ -87,7 +75,7 @@ func (r *run) bruteForce(ctx context.Context) error {
 		typ, what string
 		ports     []int
 	}{{TypeSSHBruteForce, "SSH", r.cfg.SSHPorts}, {TypeRDPBruteForce, "RDP", r.cfg.RDPPorts}} {
-		hits, err := r.st.DetectInboundAttempts(ctx, r.sc.Flows, b.ports, r.cfg.BruteForceMinAttempts)
+		hits, err := r.st.DetectInboundAttempts(ctx, r.sc.Flows, b.ports, r.cfg.BruteForceMinAttempts, r.cfg.BruteForceMaxBytes)
 		if err != nil {
 			return err
 		}
@@ -98,9 +86,10 @@ func (r *run) bruteForce(ctx context.Context) error {
 			f.Service.ResourceRole = "TARGET"
 			f.Service.Action = connection("INBOUND", h, h.LocalPort, -1, h.RemoteAddr)
 			f.Title = fmt.Sprintf("%s is performing %s brute force attacks against %s.", h.RemoteAddr, b.what, name)
-			f.Description = fmt.Sprintf("%s is performing %s brute force attacks against %s: %d connection attempts on port %d in the hour from %s. Brute force attacks are used to gain unauthorized access to your instance by guessing the %s password.",
-				h.RemoteAddr, b.what, name, h.Measure, h.LocalPort, h.Hour.Format(time.RFC3339), b.what)
-			f.Gumshoe.Evidence = flowEvidence(h, map[string]any{"attempts": h.Measure, "threshold": r.cfg.BruteForceMinAttempts})
+			f.Description = fmt.Sprintf("%s is performing %s brute force attacks against %s: %d connection attempts (rejected, or short: at most %d bytes) on port %d in the hour from %s. Brute force attacks are used to gain unauthorized access to your instance by guessing the %s password.",
+				h.RemoteAddr, b.what, name, h.Measure, r.cfg.BruteForceMaxBytes, h.LocalPort, h.Hour.Format(time.RFC3339), b.what)
+			f.Gumshoe.Evidence = flowEvidence(h, map[string]any{"attempts": h.Measure, "threshold": r.cfg.BruteForceMinAttempts,
+				"attempt_max_bytes": r.cfg.BruteForceMaxBytes})
 			r.add(occurrence{f: f, resource: res, counterpart: h.RemoteAddr, window: h.Hour, n: h.Measure, first: h.First, last: h.Last})
 		}
 	}

@@ -17,9 +17,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -39,13 +37,34 @@ type FlowHit struct {
 	Outbound                           bool      // the instance opened the conversation
 }
 
-// flowCTE resolves each rollup row's instance for the hours in the
-// predicate: the row's own (flow log formats with instance-id), else the
-// one the graph gives its interface (GuardDuty instance details,
-// RunInstances responses), else the one instance whose DNS queries came
-// from the row's local address in the same account (default-format flow
-// logs name no instance, but Route 53 resolver query logs do).
-const flowCTE = `WITH ifmap AS (
+// Flow queries run in two phases, both in one statement. The first
+// (cand) reads the rollup rows of the run's hours (raw) with only the
+// columns and the grouping the detector's threshold needs, and keeps the
+// (hour, interface) pairs where some group reaches it; its condition is
+// implied by the detector's, so no hit is lost. The second (fr, then the
+// detector's body) resolves the instance of those pairs' rows only and
+// computes the hits with every sum. Over a first run's months of traffic
+// the first phase is a few cheap aggregations and the second nearly
+// nothing; resolving and summing every row was most of the time.
+
+// flowRaw defines raw: the rollup rows of the hours in the predicate, with
+// who opened each conversation. It is read twice (cand and fr) rather
+// than materialised: a second read of the Parquet columns costs less than
+// writing millions of rows.
+const flowRaw = `raw AS NOT MATERIALIZED (
+	SELECT r.*, (r.direction = 'outbound' AND r.remote_port <= r.local_port) AS opened_out,
+		(r.direction = 'inbound' AND r.local_port < r.remote_port) AS opened_in
+	FROM flow_rollup_hourly r WHERE %s
+)`
+
+// flowResolved defines fr: the rows of raw in the (hour, interface) pairs
+// of cand with their instance resolved: the row's own (flow log formats
+// with instance-id), else the one the graph gives its interface (GuardDuty
+// instance details, RunInstances responses), else the one instance whose
+// DNS queries came from the row's local address in the same account
+// (default-format flow logs name no instance, but Route 53 resolver query
+// logs do).
+const flowResolved = `ifmap AS (
 	SELECT substr(to_id, 11) AS iface, min(substr(from_id, 10)) AS inst
 	FROM graph_edges WHERE type = 'has_interface' GROUP BY 1
 ), addrmap AS (
@@ -53,14 +72,23 @@ const flowCTE = `WITH ifmap AS (
 	FROM dns_queries WHERE instance_id IS NOT NULL AND srcaddr IS NOT NULL AND account_id IS NOT NULL
 	GROUP BY 1, 2 HAVING count(DISTINCT instance_id) = 1
 ), fr AS (
-	SELECT r.*, coalesce(r.instance_id, m.inst, a.inst) AS inst,
-		(r.direction = 'outbound' AND r.remote_port <= r.local_port) AS opened_out,
-		(r.direction = 'inbound' AND r.local_port < r.remote_port) AS opened_in
-	FROM flow_rollup_hourly r LEFT JOIN ifmap m ON m.iface = r.interface_id
-		LEFT JOIN addrmap a ON a.acct = r.account_id AND a.addr = r.local_addr
-	WHERE %s
-)
-`
+	SELECT x.*, coalesce(x.instance_id, m.inst, a.inst) AS inst
+	FROM (SELECT raw.* FROM raw SEMI JOIN cand ON cand.hour = raw.hour AND cand.interface_id IS NOT DISTINCT FROM raw.interface_id) x
+		LEFT JOIN ifmap m ON m.iface = x.interface_id
+		LEFT JOIN addrmap a ON a.acct = x.account_id AND a.addr = x.local_addr
+)`
+
+// publicAddr is SQL true when the address in col is public: the rules of
+// the is_private_address macro, negated, with its IPv6 regular expressions
+// evaluated only on addresses that could match them. The flow detectors
+// test millions of rows, where the macro's regular expressions on every
+// address cost seconds.
+func publicAddr(col string) string {
+	return strings.ReplaceAll(`({a} IS NOT NULL AND NOT ({a} LIKE '10.%' OR {a} LIKE '192.168.%' OR {a} LIKE '127.%' OR {a} LIKE '169.254.%'
+	OR ({a} LIKE '172.%' AND TRY_CAST(split_part({a}, '.', 2) AS INTEGER) BETWEEN 16 AND 31)
+	OR ({a} LIKE '100.%' AND TRY_CAST(split_part({a}, '.', 2) AS INTEGER) BETWEEN 64 AND 127)
+	OR (contains({a}, ':') AND (regexp_matches(lower({a}), '^f[cd][0-9a-f]{2}:') OR regexp_matches(lower({a}), '^fe[89ab][0-9a-f]:')))))`, "{a}", col)
+}
 
 // flowHitColumns is the select list every flow query ends with, in
 // FlowHit's scan order.
@@ -86,78 +114,16 @@ func intList(v []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// flowRunColumns are the columns of fr the flow queries read; a
-// materialised run table keeps only these.
-const flowRunColumns = `hour, account_id, inst, interface_id, local_addr, remote_addr, local_port, remote_port, protocol,
-	action, flows, bytes_in, bytes_out, packets_in, packets_out, first_seen, last_seen, opened_out, opened_in`
-
-// flowRunTable holds the resolved rollup rows of one detection run's hours
-// (see DetectFlowsMaterialize). A regular table, not a TEMP one: database/sql
-// spreads a run's queries over connections and TEMP tables are per
-// connection.
-const flowRunTable = "detect_run_flows"
-
-// flowRuns maps a Store to the hours its run table holds. It lives here
-// rather than in Store so that the detection queries stay in this file.
-var flowRuns struct {
-	sync.Mutex
-	hours map[*Store][]TimeRange
-}
-
-// DetectFlowsMaterialize resolves the rollup rows of hours (instance,
-// opened_in, opened_out: flowCTE) once into a table that every flow query
-// with the same hours then reads instead of re-reading the lake and
-// re-joining the interface and address maps. DetectFlowsRelease drops it.
-// Detection runs are serialised by their caller.
-func (s *Store) DetectFlowsMaterialize(ctx context.Context, hours []TimeRange) error {
-	if len(hours) == 0 {
-		return nil
-	}
-	pred, args := rangePredicate("r.hour", hours, 1)
-	q := `CREATE OR REPLACE TABLE ` + flowRunTable + ` AS ` + fmt.Sprintf(flowCTE, pred) + ` SELECT ` + flowRunColumns + ` FROM fr`
-	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
-		return fmt.Errorf("materialise run flows: %w", err)
-	}
-	flowRuns.Lock()
-	if flowRuns.hours == nil {
-		flowRuns.hours = map[*Store][]TimeRange{}
-	}
-	flowRuns.hours[s] = slices.Clone(hours)
-	flowRuns.Unlock()
-	return nil
-}
-
-// DetectFlowsRelease drops the table DetectFlowsMaterialize made.
-func (s *Store) DetectFlowsRelease(ctx context.Context) error {
-	flowRuns.Lock()
-	delete(flowRuns.hours, s)
-	flowRuns.Unlock()
-	if _, err := s.db.ExecContext(ctx, `DROP TABLE IF EXISTS `+flowRunTable); err != nil {
-		return fmt.Errorf("drop run flows: %w", err)
-	}
-	return nil
-}
-
-// flowSource returns the WITH clause defining fr for hours: the
-// materialised run table when it holds exactly these hours, else flowCTE.
-func (s *Store) flowSource(hours []TimeRange, first int) (string, []any) {
-	flowRuns.Lock()
-	held, ok := flowRuns.hours[s]
-	flowRuns.Unlock()
-	same := ok && slices.Equal(held, hours)
-	if same {
-		return `WITH fr AS (SELECT * FROM ` + flowRunTable + `)`, nil
-	}
-	pred, pargs := rangePredicate("r.hour", hours, first)
-	return fmt.Sprintf(flowCTE, pred), pargs
-}
-
-func (s *Store) flowHits(ctx context.Context, what string, hours []TimeRange, body string, args ...any) ([]FlowHit, error) {
+// flowHits runs a flow query: ctes define cand (the first phase, over raw;
+// they may define other tables before it), body the hits (over fr and
+// what ctes defined). args are numbered from $1; the hours' bounds follow.
+func (s *Store) flowHits(ctx context.Context, what string, hours []TimeRange, ctes, body string, args ...any) ([]FlowHit, error) {
 	if len(hours) == 0 {
 		return nil, nil
 	}
-	src, pargs := s.flowSource(hours, len(args)+1)
-	q := src + `, hits AS (` + body + `) SELECT ` + flowHitColumns + ` FROM hits ORDER BY hour, interface_id`
+	pred, pargs := rangePredicate("r.hour", hours, len(args)+1)
+	q := `WITH ` + fmt.Sprintf(flowRaw, pred) + `, ` + ctes + `, ` + flowResolved + `, hits AS (` + body + `)
+SELECT ` + flowHitColumns + ` FROM hits ORDER BY hour, interface_id, remote_addr, local_port, remote_port`
 	rows, err := s.db.QueryContext(ctx, q, append(args, pargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("detect %s: %w", what, err)
@@ -188,28 +154,37 @@ func (s *Store) flowHits(ctx context.Context, what string, hours []TimeRange, bo
 
 // DetectInboundAttempts groups conversations opened inbound on one of
 // ports (TCP) by hour, interface, remote address and local port, counting
-// attempts as distinct remote ports; groups below minAttempts are left out.
-func (s *Store) DetectInboundAttempts(ctx context.Context, hours []TimeRange, ports []int, minAttempts int) ([]FlowHit, error) {
+// attempts: distinct remote ports with a conversation rejected or
+// exchanging at most maxBytes in the hour. Groups below minAttempts are
+// left out.
+func (s *Store) DetectInboundAttempts(ctx context.Context, hours []TimeRange, ports []int, minAttempts int, maxBytes int64) ([]FlowHit, error) {
+	attempt := `(action = 'REJECT' OR bytes_in + bytes_out <= $2)`
+	cand := `cand AS (SELECT DISTINCT hour, interface_id FROM (
+	SELECT hour, interface_id FROM raw WHERE opened_in AND protocol = 6 AND local_port IN (` + intList(ports) + `) AND ` + attempt + `
+	GROUP BY hour, interface_id, remote_addr, local_port HAVING count(DISTINCT remote_port) >= $1))`
 	body := `SELECT hour, any_value(account_id) AS account_id, inst, interface_id, any_value(local_addr) AS local_addr, remote_addr,
-	local_port, NULL::INTEGER AS remote_port, 6 AS protocol, count(DISTINCT remote_port)::BIGINT AS measure, ` + flowSums + `,
+	local_port, NULL::INTEGER AS remote_port, 6 AS protocol, count(DISTINCT remote_port) FILTER (WHERE ` + attempt + `)::BIGINT AS measure, ` + flowSums + `,
 	NULL::BIGINT AS baseline_max, NULL::TIMESTAMP AS baseline_start, false AS outbound
 FROM fr WHERE opened_in AND protocol = 6 AND local_port IN (` + intList(ports) + `)
 GROUP BY hour, inst, interface_id, remote_addr, local_port
-HAVING count(DISTINCT remote_port) >= $1`
-	return s.flowHits(ctx, "inbound attempts", hours, body, minAttempts)
+HAVING count(DISTINCT remote_port) FILTER (WHERE ` + attempt + `) >= $1`
+	return s.flowHits(ctx, "inbound attempts", hours, cand, body, minAttempts, maxBytes)
 }
 
 // DetectPortScans groups conversations opened outbound by hour, interface
 // and remote address, counting distinct remote ports (TCP and UDP); groups
 // below minPorts are left out.
 func (s *Store) DetectPortScans(ctx context.Context, hours []TimeRange, minPorts int) ([]FlowHit, error) {
+	cand := `cand AS (SELECT DISTINCT hour, interface_id FROM (
+	SELECT hour, interface_id FROM raw WHERE opened_out AND protocol IN (6, 17)
+	GROUP BY hour, interface_id, remote_addr HAVING count(DISTINCT remote_port) >= $1))`
 	body := `SELECT hour, any_value(account_id) AS account_id, inst, interface_id, any_value(local_addr) AS local_addr, remote_addr,
 	NULL::INTEGER AS local_port, NULL::INTEGER AS remote_port, any_value(protocol) AS protocol, count(DISTINCT remote_port)::BIGINT AS measure, ` + flowSums + `,
 	NULL::BIGINT AS baseline_max, NULL::TIMESTAMP AS baseline_start, true AS outbound
 FROM fr WHERE opened_out AND protocol IN (6, 17)
 GROUP BY hour, inst, interface_id, remote_addr
 HAVING count(DISTINCT remote_port) >= $1`
-	return s.flowHits(ctx, "port scans", hours, body, minPorts)
+	return s.flowHits(ctx, "port scans", hours, cand, body, minPorts)
 }
 
 // DetectPortSweeps groups conversations opened outbound by hour, interface,
@@ -217,6 +192,11 @@ HAVING count(DISTINCT remote_port) >= $1`
 // at most maxBytes (probes, not conversations); groups below minTargets are
 // left out.
 func (s *Store) DetectPortSweeps(ctx context.Context, hours []TimeRange, minTargets int, maxBytes int64) ([]FlowHit, error) {
+	// An address whose conversations sum to at most maxBytes has one row
+	// of at most maxBytes: counting those bounds the body's count.
+	cand := `cand AS (SELECT DISTINCT hour, interface_id FROM (
+	SELECT hour, interface_id FROM raw WHERE opened_out AND protocol IN (6, 17) AND bytes_in + bytes_out <= $2
+	GROUP BY hour, interface_id, remote_port, protocol HAVING count(DISTINCT remote_addr) >= $1))`
 	body := `SELECT hour, any_value(account_id) AS account_id, inst, interface_id, any_value(local_addr) AS local_addr, NULL AS remote_addr,
 	NULL::INTEGER AS local_port, remote_port, protocol, count(*) FILTER (WHERE b <= $2)::BIGINT AS measure,
 	sum(flows)::BIGINT AS flows, sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected,
@@ -231,7 +211,7 @@ FROM (
 )
 GROUP BY hour, inst, interface_id, remote_port, protocol
 HAVING count(*) FILTER (WHERE b <= $2) >= $1`
-	return s.flowHits(ctx, "port sweeps", hours, body, minTargets, maxBytes)
+	return s.flowHits(ctx, "port sweeps", hours, cand, body, minTargets, maxBytes)
 }
 
 // DetectPortProbes returns, for each public remote address that opened
@@ -239,17 +219,18 @@ HAVING count(*) FILTER (WHERE b <= $2) >= $1`
 // interface in an hour, its flows per local port (Measure: the distinct
 // local ports the address probed).
 func (s *Store) DetectPortProbes(ctx context.Context, hours []TimeRange, minPorts int) ([]FlowHit, error) {
+	cand := `probers AS (
+	SELECT hour, interface_id, remote_addr, count(DISTINCT local_port)::BIGINT AS ports
+	FROM raw WHERE opened_in
+	GROUP BY ALL HAVING count(DISTINCT local_port) >= $1 AND ` + publicAddr("remote_addr") + `
+), cand AS (SELECT DISTINCT hour, interface_id FROM probers)`
 	body := `SELECT p.hour, any_value(p.account_id) AS account_id, any_value(p.inst) AS inst, p.interface_id, any_value(p.local_addr) AS local_addr, p.remote_addr,
 	p.local_port, NULL::INTEGER AS remote_port, any_value(p.protocol) AS protocol, any_value(q.ports) AS measure, ` + flowSums + `,
 	NULL::BIGINT AS baseline_max, NULL::TIMESTAMP AS baseline_start, false AS outbound
-FROM fr p JOIN (
-	SELECT hour, interface_id, remote_addr, count(DISTINCT local_port)::BIGINT AS ports
-	FROM fr WHERE opened_in AND NOT is_private_address(remote_addr)
-	GROUP BY ALL HAVING count(DISTINCT local_port) >= $1
-) q ON q.hour = p.hour AND q.interface_id = p.interface_id AND q.remote_addr = p.remote_addr
+FROM fr p JOIN probers q ON q.hour = p.hour AND q.interface_id = p.interface_id AND q.remote_addr = p.remote_addr
 WHERE p.opened_in
 GROUP BY p.hour, p.interface_id, p.remote_addr, p.local_port`
-	return s.flowHits(ctx, "port probes", hours, body, minPorts)
+	return s.flowHits(ctx, "port probes", hours, cand, body, minPorts)
 }
 
 // DetectTrafficVolumes returns, per hour, interface and public remote
@@ -257,6 +238,9 @@ GROUP BY p.hour, p.interface_id, p.remote_addr, p.local_port`
 // interface's baseline: the largest hourly bytes it sent to any one remote
 // address in the baselineDays before the hour, leaving out the last gap.
 func (s *Store) DetectTrafficVolumes(ctx context.Context, hours []TimeRange, minBytes int64, baselineDays int, gap time.Duration) ([]FlowHit, error) {
+	cand := `cand AS (SELECT DISTINCT hour, interface_id FROM (
+	SELECT hour, interface_id FROM raw GROUP BY hour, interface_id, remote_addr
+	HAVING sum(bytes_out) >= $1 AND ` + publicAddr("remote_addr") + `))`
 	body := fmt.Sprintf(`SELECT c.*,
 	(SELECT max(b) FROM (SELECT sum(r.bytes_out) AS b FROM flow_rollup_hourly r
 		WHERE r.interface_id = c.interface_id AND r.hour >= c.hour - INTERVAL %[1]d DAY AND r.hour < c.hour - INTERVAL %[2]d SECOND
@@ -267,11 +251,11 @@ FROM (
 	SELECT hour, any_value(account_id) AS account_id, inst, interface_id, any_value(local_addr) AS local_addr, remote_addr,
 		NULL::INTEGER AS local_port, arg_max(remote_port, bytes_out) AS remote_port, any_value(protocol) AS protocol,
 		sum(bytes_out)::BIGINT AS measure, `+flowSums+`
-	FROM fr WHERE NOT is_private_address(remote_addr)
+	FROM fr
 	GROUP BY hour, inst, interface_id, remote_addr
-	HAVING sum(bytes_out) >= $1
-) c`, baselineDays, int64(gap/time.Second))
-	return s.flowHits(ctx, "traffic volumes", hours, body, minBytes)
+	HAVING sum(bytes_out) >= $1 AND %[3]s
+) c`, baselineDays, int64(gap/time.Second), publicAddr("remote_addr"))
+	return s.flowHits(ctx, "traffic volumes", hours, cand, body, minBytes)
 }
 
 // DetectNewRemotePorts returns, per hour, interface, remote port and
@@ -279,39 +263,41 @@ FROM (
 // addresses on a port it did not open any conversation to in the
 // baselineDays before the hour, when they carried at least minPackets.
 // RemoteAddr is the address that exchanged the most bytes; Measure the
-// number of distinct remote addresses. Novelty is read from the distinct
-// (interface, port, hour) combinations, each compared with the previous
-// hour the interface used the port.
+// number of distinct remote addresses. Novelty is read first, from the
+// distinct (interface, port, hour) combinations, each compared with the
+// previous hour the interface used the port; only the hours and
+// interfaces with a novel port are then summed.
 func (s *Store) DetectNewRemotePorts(ctx context.Context, hours []TimeRange, minPackets int64, baselineDays int) ([]FlowHit, error) {
 	if len(hours) == 0 {
 		return nil, nil
 	}
 	first, last := hours[0].Start, hours[len(hours)-1].End
+	cand := fmt.Sprintf(`nov AS (
+	SELECT interface_id, remote_port, protocol, hour FROM (
+		SELECT interface_id, remote_port, protocol, hour,
+			lag(hour) OVER (PARTITION BY interface_id, remote_port, protocol ORDER BY hour) AS prev
+		FROM (SELECT DISTINCT interface_id, remote_port, protocol, hour FROM flow_rollup_hourly
+			WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP AND direction = 'outbound' AND remote_port <= local_port)
+	) WHERE hour >= $4::TIMESTAMP AND (prev IS NULL OR prev < hour - INTERVAL %[1]d DAY)
+), cand AS (SELECT DISTINCT hour, interface_id FROM nov)`, baselineDays)
 	body := fmt.Sprintf(`WITH c AS (
 	SELECT hour, any_value(account_id) AS account_id, inst, interface_id, any_value(local_addr) AS local_addr,
 		arg_max(remote_addr, bytes_in + bytes_out) AS remote_addr, NULL::INTEGER AS local_port, remote_port, protocol,
 		count(DISTINCT remote_addr)::BIGINT AS measure, `+flowSums+`
-	FROM fr WHERE opened_out AND action = 'ACCEPT' AND protocol IN (6, 17) AND NOT is_private_address(remote_addr)
+	FROM fr WHERE opened_out AND action = 'ACCEPT' AND protocol IN (6, 17) AND %[2]s
 	GROUP BY hour, inst, interface_id, remote_port, protocol
 	HAVING sum(packets_in + packets_out) >= $1
 )
 SELECT c.*, NULL::BIGINT AS baseline_max, b.since AS baseline_start, true AS outbound
 FROM c
-JOIN (
-	SELECT interface_id, remote_port, protocol, hour,
-		lag(hour) OVER (PARTITION BY interface_id, remote_port, protocol ORDER BY hour) AS prev
-	FROM (SELECT DISTINCT interface_id, remote_port, protocol, hour FROM flow_rollup_hourly
-		WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP AND direction = 'outbound' AND remote_port <= local_port
-			AND interface_id IN (SELECT interface_id FROM c))
-) p ON p.interface_id = c.interface_id AND p.remote_port = c.remote_port AND p.protocol = c.protocol AND p.hour = c.hour
+JOIN nov n ON n.interface_id = c.interface_id AND n.remote_port = c.remote_port AND n.protocol = c.protocol AND n.hour = c.hour
 JOIN (
 	SELECT interface_id, hour,
 		min(hour) OVER (PARTITION BY interface_id ORDER BY hour RANGE BETWEEN INTERVAL %[1]d DAY PRECEDING AND CURRENT ROW) AS since
 	FROM (SELECT DISTINCT interface_id, hour FROM flow_rollup_hourly WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP
 		AND interface_id IN (SELECT interface_id FROM c))
-) b ON b.interface_id = c.interface_id AND b.hour = c.hour
-WHERE p.prev IS NULL OR p.prev < c.hour - INTERVAL %[1]d DAY`, baselineDays)
-	return s.flowHits(ctx, "new remote ports", hours, body, minPackets, ts(first.AddDate(0, 0, -baselineDays)), ts(last))
+) b ON b.interface_id = c.interface_id AND b.hour = c.hour`, baselineDays, publicAddr("remote_addr"))
+	return s.flowHits(ctx, "new remote ports", hours, cand, body, minPackets, ts(first.AddDate(0, 0, -baselineDays)), ts(last), ts(first))
 }
 
 // AddrSet is a set of addresses for flow and CloudTrail matching: IPv4
@@ -353,19 +339,23 @@ func addrSetSQL(set AddrSet, first int) (string, []any) {
 
 // DetectFlowsToAddresses returns, per hour, interface and remote address in
 // set, the flows exchanged (Outbound when the instance opened any of
-// them; RemotePort the port of most flows).
+// them; RemotePort the port of most flows). The set is matched against
+// the distinct remote addresses of the hours, not against every row.
 func (s *Store) DetectFlowsToAddresses(ctx context.Context, hours []TimeRange, set AddrSet) ([]FlowHit, error) {
 	if set.Empty() {
 		return nil, nil
 	}
 	tbl, args := addrSetSQL(set, 1)
+	cand := `listed AS (
+	SELECT remote_addr FROM (SELECT remote_addr, ` + fmt.Sprintf(ipv4Int, "remote_addr") + ` AS ip4 FROM (SELECT DISTINCT remote_addr FROM raw)) f
+	WHERE EXISTS (SELECT 1 FROM ` + tbl + ` WHERE (f.ip4 BETWEEN s.lo AND s.hi) OR lower(f.remote_addr) = s.exact)
+), cand AS (SELECT DISTINCT hour, interface_id FROM raw WHERE remote_addr IN (SELECT remote_addr FROM listed))`
 	body := `SELECT hour, any_value(account_id) AS account_id, inst, interface_id, any_value(local_addr) AS local_addr, remote_addr,
 	arg_max(local_port, flows) AS local_port, arg_max(remote_port, flows) AS remote_port, any_value(protocol) AS protocol,
 	sum(flows)::BIGINT AS measure, ` + flowSums + `, NULL::BIGINT AS baseline_max, NULL::TIMESTAMP AS baseline_start, bool_or(opened_out) AS outbound
-FROM (SELECT *, ` + fmt.Sprintf(ipv4Int, "remote_addr") + ` AS ip4 FROM fr) f
-WHERE EXISTS (SELECT 1 FROM ` + tbl + ` WHERE (f.ip4 BETWEEN s.lo AND s.hi) OR lower(f.remote_addr) = s.exact)
+FROM fr WHERE remote_addr IN (SELECT remote_addr FROM listed)
 GROUP BY hour, inst, interface_id, remote_addr`
-	return s.flowHits(ctx, "flows to listed addresses", hours, body, args...)
+	return s.flowHits(ctx, "flows to listed addresses", hours, cand, body, args...)
 }
 
 // DetectFlowsToPorts returns, per hour, interface and public remote
@@ -374,13 +364,15 @@ func (s *Store) DetectFlowsToPorts(ctx context.Context, hours []TimeRange, ports
 	if len(ports) == 0 {
 		return nil, nil
 	}
+	cand := `cand AS (SELECT DISTINCT hour, interface_id FROM raw
+	WHERE opened_out AND action = 'ACCEPT' AND protocol IN (6, 17) AND remote_port IN (` + intList(ports) + `))`
 	body := `SELECT hour, any_value(account_id) AS account_id, inst, interface_id, any_value(local_addr) AS local_addr, remote_addr,
 	arg_max(local_port, flows) AS local_port, arg_max(remote_port, flows) AS remote_port, any_value(protocol) AS protocol,
 	sum(flows)::BIGINT AS measure, ` + flowSums + `, NULL::BIGINT AS baseline_max, NULL::TIMESTAMP AS baseline_start, true AS outbound
 FROM fr WHERE opened_out AND action = 'ACCEPT' AND protocol IN (6, 17) AND remote_port IN (` + intList(ports) + `)
-	AND NOT is_private_address(remote_addr)
+	AND ` + publicAddr("remote_addr") + `
 GROUP BY hour, inst, interface_id, remote_addr`
-	return s.flowHits(ctx, "flows to listed ports", hours, body)
+	return s.flowHits(ctx, "flows to listed ports", hours, cand, body)
 }
 
 // DNSName is one queried name of one querier in one hour.
@@ -538,15 +530,45 @@ func scanCTEvents(rows *sql.Rows) ([]CTEvent, error) {
 	return out, rows.Err()
 }
 
-// DetectCloudTrailEvents returns the events of the hours, oldest first.
-func (s *Store) DetectCloudTrailEvents(ctx context.Context, hours []TimeRange) ([]CTEvent, error) {
+// ctCandidates is the SQL condition an event must meet for any of the
+// per-event CloudTrail detectors (internal/detect) to look at it. It only
+// narrows: each detector checks its own rule on what it is given. Most
+// events of a busy account meet none of them, and decoding them in Go was
+// most of a first run's CloudTrail time.
+//
+//   - an assumed-role session of an instance (named after it, or with
+//     ec2RoleDelivery set) calling from a public address outside AWS;
+//   - CloudTrail's own API;
+//   - the root user;
+//   - a penetration-testing distribution in the user agent.
+//
+// A threat list adds the events from its addresses (DetectCloudTrailEvents).
+const ctCandidates = `(e.user_type = 'AssumedRole' AND i.aws_service IS NULL AND {public}
+		AND (contains(e.principal_id, ':i-') OR json_extract_string(e.raw, '$.userIdentity.sessionContext.ec2RoleDelivery') IS NOT NULL))
+	OR e.event_source = 'cloudtrail.amazonaws.com'
+	OR e.user_type = 'Root'
+	OR contains(lower(e.user_agent), 'kali') OR contains(lower(e.user_agent), 'parrot') OR contains(lower(e.user_agent), 'pentoo')`
+
+// DetectCloudTrailEvents returns the events of the hours that the
+// per-event detectors may report (ctCandidates, or a source address in
+// listed), oldest first.
+func (s *Store) DetectCloudTrailEvents(ctx context.Context, hours []TimeRange, listed AddrSet) ([]CTEvent, error) {
 	if len(hours) == 0 {
 		return nil, nil
 	}
-	pred, args := rangePredicate("e.event_time", hours, 1)
+	cond := strings.ReplaceAll(ctCandidates, "{public}", publicAddr("e.source_ip"))
+	var args []any
+	if !listed.Empty() {
+		tbl, targs := addrSetSQL(listed, 1)
+		args = targs
+		cond += `
+	OR e.source_ip IN (SELECT a FROM (SELECT a, ` + fmt.Sprintf(ipv4Int, "a") + ` AS ip4 FROM (SELECT DISTINCT source_ip AS a FROM cloudtrail_events)) f
+		WHERE EXISTS (SELECT 1 FROM ` + tbl + ` WHERE (f.ip4 BETWEEN s.lo AND s.hi) OR lower(f.a) = s.exact))`
+	}
+	pred, pargs := rangePredicate("e.event_time", hours, len(args)+1)
 	rows, err := s.db.QueryContext(ctx, `SELECT `+ctEventColumns+`
 FROM cloudtrail_events e LEFT JOIN ip_info i ON i.ip = e.source_ip
-WHERE `+pred+` ORDER BY e.event_time, e.event_id`, args...)
+WHERE `+pred+` AND (`+cond+`) ORDER BY e.event_time, e.event_id`, append(args, pargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("detect cloudtrail events: %w", err)
 	}

@@ -377,13 +377,9 @@ func isDiscovery(api string) bool {
 // anomalous: APIs a principal had not called in its baseline, from an
 // address it had not used either.
 func (r *run) anomalous(ctx context.Context) error {
-	var events []store.CTEvent
-	for _, chunk := range chunkRanges(r.sc.CloudTrail, 7*24*time.Hour) {
-		evs, err := r.st.DetectNewAPICalls(ctx, chunk, r.cfg.BaselineDays, r.cfg.MinBaseline)
-		if err != nil {
-			return err
-		}
-		events = append(events, evs...)
+	events, err := r.st.DetectNewAPICalls(ctx, r.sc.CloudTrail, r.cfg.BaselineDays, r.cfg.MinBaseline)
+	if err != nil {
+		return err
 	}
 	type key struct {
 		principal string

@@ -17,6 +17,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -532,26 +533,33 @@ func scanCTEvents(rows *sql.Rows) ([]CTEvent, error) {
 
 // ctCandidates is the SQL condition an event must meet for any of the
 // per-event CloudTrail detectors (internal/detect) to look at it. It only
-// narrows: each detector checks its own rule on what it is given. Most
-// events of a busy account meet none of them, and decoding them in Go was
-// most of a first run's CloudTrail time.
+// narrows: each detector checks its own rule on what it is given. It reads
+// no raw JSON: most events of a busy account meet none of it, and reading
+// every event's raw JSON was most of a first run's CloudTrail time.
 //
-//   - an assumed-role session of an instance (named after it, or with
-//     ec2RoleDelivery set) calling from a public address outside AWS;
-//   - CloudTrail's own API;
+//   - an assumed-role session named after an instance (as EC2 names
+//     instance-profile sessions) calling from a public address outside
+//     AWS;
+//   - CloudTrail's own API stopping, deleting or reconfiguring a trail;
 //   - the root user;
 //   - a penetration-testing distribution in the user agent.
 //
 // A threat list adds the events from its addresses (DetectCloudTrailEvents).
-const ctCandidates = `(e.user_type = 'AssumedRole' AND i.aws_service IS NULL AND {public}
-		AND (contains(e.principal_id, ':i-') OR json_extract_string(e.raw, '$.userIdentity.sessionContext.ec2RoleDelivery') IS NOT NULL))
-	OR e.event_source = 'cloudtrail.amazonaws.com'
+const ctCandidates = `(e.user_type = 'AssumedRole' AND contains(e.principal_id, ':i-') AND i.aws_service IS NULL AND {public})
+	OR (e.event_source = 'cloudtrail.amazonaws.com' AND e.event_name IN ('StopLogging', 'DeleteTrail', 'PutEventSelectors'))
 	OR e.user_type = 'Root'
 	OR contains(lower(e.user_agent), 'kali') OR contains(lower(e.user_agent), 'parrot') OR contains(lower(e.user_agent), 'pentoo')`
 
+// eventRef names a stored CloudTrail event.
+type eventRef struct {
+	id string
+	at time.Time
+}
+
 // DetectCloudTrailEvents returns the events of the hours that the
 // per-event detectors may report (ctCandidates, or a source address in
-// listed), oldest first.
+// listed), oldest first. The events are found on narrow columns first,
+// then read whole (ctEventsByRef).
 func (s *Store) DetectCloudTrailEvents(ctx context.Context, hours []TimeRange, listed AddrSet) ([]CTEvent, error) {
 	if len(hours) == 0 {
 		return nil, nil
@@ -566,15 +574,67 @@ func (s *Store) DetectCloudTrailEvents(ctx context.Context, hours []TimeRange, l
 		WHERE EXISTS (SELECT 1 FROM ` + tbl + ` WHERE (f.ip4 BETWEEN s.lo AND s.hi) OR lower(f.a) = s.exact))`
 	}
 	pred, pargs := rangePredicate("e.event_time", hours, len(args)+1)
-	rows, err := s.db.QueryContext(ctx, `SELECT `+ctEventColumns+`
-FROM cloudtrail_events e LEFT JOIN ip_info i ON i.ip = e.source_ip
-WHERE `+pred+` AND (`+cond+`) ORDER BY e.event_time, e.event_id`, append(args, pargs...)...)
+	refs, err := s.eventRefs(ctx, `SELECT e.event_id, e.event_time FROM cloudtrail_events e LEFT JOIN ip_info i ON i.ip = e.source_ip
+WHERE `+pred+` AND (`+cond+`)`, append(args, pargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("detect cloudtrail events: %w", err)
 	}
-	out, err := scanCTEvents(rows)
+	out, err := s.ctEventsByRef(ctx, refs)
 	if err != nil {
 		return nil, fmt.Errorf("detect cloudtrail events: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) eventRefs(ctx context.Context, q string, args ...any) ([]eventRef, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []eventRef
+	for rows.Next() {
+		var r eventRef
+		if err := rows.Scan(&r.id, &r.at); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ctEventsByRef reads the events refs name with every column the
+// detectors use, oldest first. It asks for a few hundred IDs at a time,
+// bounded by their times: the IDs and the time bounds are filters the
+// Parquet scan applies before it reads the other columns, so the raw JSON
+// is read only for these events.
+func (s *Store) ctEventsByRef(ctx context.Context, refs []eventRef) ([]CTEvent, error) {
+	sort.Slice(refs, func(i, j int) bool { return refs[i].at.Before(refs[j].at) })
+	var out []CTEvent
+	const batch = 500
+	for len(refs) > 0 {
+		n := min(batch, len(refs))
+		part := refs[:n]
+		refs = refs[n:]
+		// ts keeps whole seconds: the upper bound is the second after.
+		args := []any{ts(part[0].at), ts(part[n-1].at.Add(time.Second))}
+		marks := make([]string, n)
+		for i, r := range part {
+			args = append(args, r.id)
+			marks[i] = fmt.Sprintf("$%d", i+3)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT `+ctEventColumns+`
+FROM cloudtrail_events e LEFT JOIN ip_info i ON i.ip = e.source_ip
+WHERE e.event_time >= $1::TIMESTAMP AND e.event_time < $2::TIMESTAMP AND e.event_id IN (`+strings.Join(marks, ", ")+`)
+ORDER BY e.event_time, e.event_id`, args...)
+		if err != nil {
+			return nil, err
+		}
+		evs, err := scanCTEvents(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, evs...)
 	}
 	return out, nil
 }
@@ -628,8 +688,9 @@ func (s *Store) DetectNewAPICalls(ctx context.Context, hours []TimeRange, baseli
 		min(hour) OVER (PARTITION BY principal ORDER BY hour RANGE BETWEEN INTERVAL %[3]d DAY PRECEDING AND CURRENT ROW) AS since
 	FROM (SELECT DISTINCT principal, hour FROM ev)
 ), e AS (
-	SELECT c.* FROM (
-		SELECT *, %[1]s AS principal, date_trunc('hour', event_time) AS hour FROM cloudtrail_events
+	SELECT c.event_id, c.event_time FROM (
+		SELECT event_id, event_time, event_source, event_name, source_ip, %[1]s AS principal, date_trunc('hour', event_time) AS hour
+		FROM cloudtrail_events
 		WHERE %[2]s AND user_type IN ('IAMUser', 'AssumedRole', 'Root', 'FederatedUser')
 	) c
 	JOIN api a ON a.principal = c.principal AND a.event_source IS NOT DISTINCT FROM c.event_source
@@ -640,13 +701,13 @@ func (s *Store) DetectNewAPICalls(ctx context.Context, hours []TimeRange, baseli
 		AND (d.prev IS NULL OR d.prev < c.hour - INTERVAL %[3]d DAY)
 		AND p.since <= c.hour - to_seconds($1)
 )
-SELECT `+ctEventColumns+` FROM e LEFT JOIN ip_info i ON i.ip = e.source_ip ORDER BY e.event_time, e.event_id`,
+SELECT event_id, event_time FROM e`,
 		ctPrincipal, pred, baselineDays)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	refs, err := s.eventRefs(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("detect new api calls: %w", err)
 	}
-	out, err := scanCTEvents(rows)
+	out, err := s.ctEventsByRef(ctx, refs)
 	if err != nil {
 		return nil, fmt.Errorf("detect new api calls: %w", err)
 	}

@@ -37,7 +37,7 @@ thresholds.
 
 --since re-evaluates every hour from the given time on (RFC 3339 or
 YYYY-MM-DD), whatever earlier runs covered. --threat-list adds a plain-text
-list of IP addresses, IPv4 CIDR networks and domains, one a line.`,
+list of IP addresses, CIDR networks (IPv4 or IPv6) and domains, one a line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := detect.Config{Logger: g.logger(cmd.ErrOrStderr())}
@@ -94,7 +94,7 @@ list of IP addresses, IPv4 CIDR networks and domains, one a line.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&since, "since", "", "re-evaluate every hour from this time on (RFC 3339 or YYYY-MM-DD)")
-	fl.StringArrayVar(&lists, "threat-list", nil, "a threat list file: IP addresses, IPv4 CIDRs and domains, one a line (repeatable)")
+	fl.StringArrayVar(&lists, "threat-list", nil, "a threat list file: IP addresses, CIDR networks and domains, one a line (repeatable)")
 	fl.BoolVar(&asJSON, "json", false, "print the run's summary as JSON")
 	return cmd
 }

@@ -19,11 +19,18 @@ func (r *run) cloudTrail(ctx context.Context) error {
 		return nil
 	}
 	start := time.Now()
+	var listed store.AddrSet
+	if !r.cfg.Intel.Empty() {
+		var err error
+		if listed, err = r.listedAddrs(ctx); err != nil {
+			return err
+		}
+	}
 	// A week of events at a time: the store returns only those some
 	// detector below may report, but a first run over months of a noisy
 	// account's CloudTrail could still be many.
 	for _, chunk := range chunkRanges(r.sc.CloudTrail, 7*24*time.Hour) {
-		events, err := r.st.DetectCloudTrailEvents(ctx, chunk, r.cfg.Intel.IPs)
+		events, err := r.st.DetectCloudTrailEvents(ctx, chunk, listed)
 		if err != nil {
 			return err
 		}
@@ -217,7 +224,7 @@ func (r *run) pentest(e *store.CTEvent) {
 
 // threatCaller: API calls from an address on a threat list.
 func (r *run) threatCaller(e *store.CTEvent) {
-	if r.cfg.Intel.IPs.Empty() {
+	if r.cfg.Intel.Empty() {
 		return
 	}
 	list, entry := r.cfg.Intel.matchIP(e.SourceIP)

@@ -292,6 +292,8 @@ type run struct {
 	sc  *store.DetectScope
 	aws *geoip.Resolver
 	occ []occurrence
+	// listed caches listedAddrs.
+	listed *store.AddrSet
 }
 
 // runMu serialises runs: two runs at once (a serving process detecting

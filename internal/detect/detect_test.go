@@ -121,6 +121,9 @@ func attacks(fl *flowLog, ct *ctLog, dns *dnsLog) {
 	for i := 0; i < 40; i++ {
 		fl.rec(instA, "198.51.100.201", ipA, 53000+i, 22, 200, 60_000, at.Add(time.Duration(i)*time.Minute), "ACCEPT", "ingress")
 	}
+	// B talks to an address in a listed IPv6 network, written in full
+	// and in upper case as some tools do.
+	fl.rec(instB, ipB, "2001:DB8:BAD:0:0:0:0:7", 47000, 443, 4, 900, at.Add(3*time.Minute), "ACCEPT", "egress")
 	// RDP brute force on B.
 	for i := 0; i < 25; i++ {
 		fl.rec(instB, "203.0.113.7", ipB, 52000+i, 3389, 3, 180, at.Add(time.Duration(i)*time.Minute), "REJECT", "ingress")
@@ -257,7 +260,7 @@ func setup(t testing.TB) (*store.Store, string) {
 		writeFile(t, dir, "flows.log", []byte(fl.b.String())),
 		writeFile(t, dir, "cloudtrail.json", ct.bytes()),
 		writeFile(t, dir, "dns.log", []byte(dns.b.String())))
-	list := writeFile(t, dir, "intel.txt", []byte("# test list\n198.51.100.99\n192.0.2.0/28 scanners\nevil.example.com\n"))
+	list := writeFile(t, dir, "intel.txt", []byte("# test list\n198.51.100.99\n192.0.2.0/28 scanners\nevil.example.com\n2001:db8:bad::/48 v6 network\n"))
 	return st, list
 }
 
@@ -298,6 +301,9 @@ func TestDetectors(t *testing.T) {
 		{detect.TypeMaliciousDomainEC2, func(f storedFinding) bool { return f.Instance == instB && f.Domain == "www.evil.example.com" }, 1},
 		{detect.TypeMaliciousIPEC2, func(f storedFinding) bool {
 			return f.Instance == instB && f.RemoteIP == "192.0.2.5" && strings.Contains(f.Raw, `"resourceRole":"TARGET"`)
+		}, 1},
+		{detect.TypeMaliciousIPEC2, func(f storedFinding) bool {
+			return f.Instance == instB && f.RemoteIP == "2001:DB8:BAD:0:0:0:0:7" && strings.Contains(f.Raw, `"2001:db8:bad::/48"`)
 		}, 1},
 		{detect.TypeMaliciousIPIAM, func(f storedFinding) bool { return f.Principal == "carol" && f.RemoteIP == "192.0.2.5" }, 1},
 		{detect.TypeCredExfiltration, func(f storedFinding) bool {
@@ -450,7 +456,8 @@ func TestThreatListErrors(t *testing.T) {
 	}{
 		{"198.51.100.1\n10.0.0.0/8\n# comment\n\nexample.com trailing comment\n2001:db8::1\n", true},
 		{"not a domain!\n", false},
-		{"2001:db8::/32\n", false},
+		{"2001:db8::/32\n", true},
+		{"2001:db8::/129\n", false},
 	} {
 		err := in.Read("t", "t.txt", strings.NewReader(tc.text))
 		if (err == nil) != tc.ok {

@@ -294,10 +294,14 @@ func (r *run) miningFlows(ctx context.Context) error {
 
 // threatFlows finds traffic with addresses on the user's threat lists.
 func (r *run) threatFlows(ctx context.Context) error {
-	if r.cfg.Intel.IPs.Empty() {
+	if r.cfg.Intel.Empty() {
 		return nil
 	}
-	hits, err := r.st.DetectFlowsToAddresses(ctx, r.sc.Flows, r.cfg.Intel.IPs)
+	set, err := r.listedAddrs(ctx)
+	if err != nil {
+		return err
+	}
+	hits, err := r.st.DetectFlowsToAddresses(ctx, r.sc.Flows, set)
 	if err != nil {
 		return err
 	}

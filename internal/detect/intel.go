@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bufio"
+	"context"
 	_ "embed"
 	"fmt"
 	"io"
@@ -31,8 +32,11 @@ func MiningPoolDomains() []string {
 // Intel is user-supplied threat intelligence: addresses, networks and
 // domains, each with the name of the list it came from.
 type Intel struct {
+	// IPs holds the listed IPv4 addresses and networks as ranges for
+	// SQL; IPv6 entries are matched in Go (see addPrefix).
 	IPs      store.AddrSet
 	prefixes []listed[netip.Prefix]
+	v6       bool
 	domains  map[string]string // domain → list
 }
 
@@ -54,7 +58,7 @@ func (e *ThreatListError) Error() string {
 }
 
 // ReadThreatList adds a threat list file to the intelligence: plain text,
-// one IPv4 or IPv6 address, IPv4 CIDR network or domain name a line; empty
+// one IPv4 or IPv6 address, CIDR network or domain name a line; empty
 // lines and lines starting with # are skipped, and anything after the
 // first space or tab is a comment. The list is named after its file.
 func (in *Intel) ReadThreatList(path string) error {
@@ -98,11 +102,7 @@ func (in *Intel) add(list, text string) error {
 		return nil
 	}
 	if p, err := netip.ParsePrefix(text); err == nil {
-		p = p.Masked()
-		if p.Addr().Is6() && p.Bits() != 128 {
-			return fmt.Errorf("IPv6 networks are not supported")
-		}
-		in.addPrefix(list, p)
+		in.addPrefix(list, p.Masked())
 		return nil
 	}
 	d := strings.TrimSuffix(strings.ToLower(text), ".")
@@ -127,8 +127,14 @@ func (in *Intel) addPrefix(list string, p netip.Prefix) {
 		in.IPs.V4 = append(in.IPs.V4, [2]uint32{lo, hi})
 		return
 	}
-	in.IPs.Exact = append(in.IPs.Exact, p.Addr().String())
+	// IPv6: logs write addresses in more than one form (leading zeros,
+	// upper case), and SQL cannot compare them as numbers; a run matches
+	// the distinct IPv6 addresses of its logs here instead (listedAddrs).
+	in.v6 = true
 }
+
+// Empty reports whether the intelligence lists no address.
+func (in *Intel) Empty() bool { return len(in.prefixes) == 0 }
 
 func validDomain(d string) bool {
 	if len(d) == 0 || len(d) > 253 || !strings.Contains(d, ".") {
@@ -193,14 +199,46 @@ func matchSuffix(name string, set map[string]string) (string, string) {
 	return "", ""
 }
 
-// addrSet makes an address set of plain addresses (DNS answers).
-func addrSet(addrs []string) store.AddrSet {
-	var in Intel
-	for _, a := range addrs {
-		if p, err := netip.ParseAddr(a); err == nil {
-			p = p.Unmap()
-			in.addPrefix("", netip.PrefixFrom(p, p.BitLen()))
+// listedAddrs returns the set of listed addresses for the run's SQL: the
+// IPv4 ranges, and the IPv6 addresses of the run's flows and CloudTrail
+// events, as the logs write them, that an IPv6 entry covers.
+func (r *run) listedAddrs(ctx context.Context) (store.AddrSet, error) {
+	if r.listed != nil {
+		return *r.listed, nil
+	}
+	set := store.AddrSet{V4: r.cfg.Intel.IPs.V4}
+	if r.cfg.Intel.v6 {
+		addrs, err := r.st.DetectIPv6Addresses(ctx, r.sc.Flows, r.sc.CloudTrail)
+		if err != nil {
+			return set, err
+		}
+		for _, a := range addrs {
+			if p, err := netip.ParseAddr(a); err == nil && p.Unmap().Is6() {
+				if list, _ := r.cfg.Intel.matchIP(a); list != "" {
+					set.Exact = append(set.Exact, strings.ToLower(a))
+				}
+			}
 		}
 	}
-	return in.IPs
+	r.listed = &set
+	return set, nil
+}
+
+// addrSet makes an address set of plain addresses (DNS answers): IPv4 as
+// ranges, IPv6 as written and in canonical form.
+func addrSet(addrs []string) store.AddrSet {
+	var in Intel
+	var exact []string
+	for _, a := range addrs {
+		if p, err := netip.ParseAddr(a); err == nil {
+			if p = p.Unmap(); p.Is4() {
+				in.addPrefix("", netip.PrefixFrom(p, p.BitLen()))
+			} else {
+				exact = append(exact, strings.ToLower(a), p.String())
+			}
+		}
+	}
+	set := in.IPs
+	set.Exact = exact
+	return set
 }

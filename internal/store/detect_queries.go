@@ -338,6 +338,29 @@ func addrSetSQL(set AddrSet, first int) (string, []any) {
 	return "(VALUES " + strings.Join(rows, ", ") + ") s(lo, hi, exact)", args
 }
 
+// DetectIPv6Addresses returns the distinct IPv6 addresses, as written, of
+// the remote ends of the flows in flowHours and the callers of the
+// CloudTrail events in ctHours, for matching against IPv6 networks in Go.
+func (s *Store) DetectIPv6Addresses(ctx context.Context, flowHours, ctHours []TimeRange) ([]string, error) {
+	fpred, args := rangePredicate("hour", flowHours, 1)
+	cpred, cargs := rangePredicate("event_time", ctHours, len(args)+1)
+	rows, err := s.db.QueryContext(ctx, `SELECT remote_addr FROM flow_rollup_hourly WHERE `+fpred+` AND contains(remote_addr, ':')
+UNION SELECT source_ip FROM cloudtrail_events WHERE `+cpred+` AND contains(source_ip, ':')`, append(args, cargs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("detect ipv6 addresses: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("detect ipv6 addresses: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // DetectFlowsToAddresses returns, per hour, interface and remote address in
 // set, the flows exchanged (Outbound when the instance opened any of
 // them; RemotePort the port of most flows). The set is matched against

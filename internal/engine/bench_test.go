@@ -45,12 +45,14 @@ func benchOne(b *testing.B, st *store.Store, q string) []any {
 	return res.Rows[0]
 }
 
-// latencies runs op b.N times and reports p50 and p95.
+// latencies runs op b.N times and reports p50 and p95, and the process's
+// CPU time per operation (all threads).
 func latencies(b *testing.B, op func() error) {
 	b.Helper()
 	var d []time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	for range b.N {
 		t := time.Now()
 		if err := op(); err != nil {
@@ -59,16 +61,31 @@ func latencies(b *testing.B, op func() error) {
 		d = append(d, time.Since(t))
 	}
 	b.StopTimer()
+	b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	slices.Sort(d)
 	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(d[min(len(d)-1, len(d)*95/100)].Microseconds())/1000, "p95-ms")
 }
 
+// busiestInstance returns the instance with the most flows and the end of
+// its last hour of flows.
+func busiestInstance(b *testing.B, st *store.Store) (string, time.Time) {
+	row := benchOne(b, st, `SELECT instance_id, max(hour) FROM flow_rollup_hourly WHERE instance_id IS NOT NULL GROUP BY instance_id ORDER BY sum(flows) DESC LIMIT 1`)
+	return "instance:" + row[0].(string), row[1].(time.Time).Add(time.Hour)
+}
+
+// flowScopes are the scopes of the flow benchmarks, ending at end: 24
+// hours with edges off the hour (15-minute buckets; the rows read two
+// partial hours from the records) and 3 hours (1-minute buckets).
+func flowScopes(end time.Time) map[string]Scope {
+	day, _ := NewScope(end.Add(-24*time.Hour-43*time.Minute), end.Add(-43*time.Minute))
+	three, _ := NewScope(end.Add(-3*time.Hour-17*time.Minute), end.Add(-17*time.Minute))
+	return map[string]Scope{"24h-unaligned": day, "3h-minutes": three}
+}
+
 func BenchmarkProfileFlowDetails24h(b *testing.B) {
 	e, st := benchEngine(b)
-	row := benchOne(b, st, `SELECT instance_id, max(hour) FROM flow_rollup_hourly WHERE instance_id IS NOT NULL GROUP BY instance_id ORDER BY sum(flows) DESC LIMIT 1`)
-	id := "instance:" + row[0].(string)
-	end := row[1].(time.Time).Add(time.Hour)
+	id, end := busiestInstance(b, st)
 	sc, _ := NewScope(end.Add(-24*time.Hour), end)
 	var rows int
 	latencies(b, func() error {
@@ -84,6 +101,50 @@ func BenchmarkProfileFlowDetails24h(b *testing.B) {
 		return err
 	})
 	b.ReportMetric(float64(rows), "rows")
+}
+
+// BenchmarkProfileFlowPanels times each flow panel of the busiest
+// instance, one API request each, on minute-precise scopes.
+func BenchmarkProfileFlowPanels(b *testing.B) {
+	e, st := benchEngine(b)
+	id, end := busiestInstance(b, st)
+	ctx := context.Background()
+	for _, name := range []string{"24h-unaligned", "3h-minutes"} {
+		sc := flowScopes(end)[name]
+		ent, err := e.EntityRef(ctx, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		top, err := e.FlowDetails(ctx, ent, FlowQuery{Scope: sc, Limit: 5})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var rowIDs []string
+		for _, r := range top.Rows {
+			rowIDs = append(rowIDs, r.ID)
+		}
+		panel := func(panel string, op func(ent *store.Entity) error) {
+			b.Run(name+"/"+panel, func(b *testing.B) {
+				latencies(b, func() error {
+					ent, err := e.EntityRef(ctx, id)
+					if err != nil {
+						return err
+					}
+					return op(ent)
+				})
+			})
+		}
+		panel("flow-details", func(ent *store.Entity) error {
+			_, err := e.FlowDetails(ctx, ent, FlowQuery{Scope: sc, Limit: 100})
+			return err
+		})
+		panel("flow-volume", func(ent *store.Entity) error { _, err := e.FlowVolume(ctx, ent, sc); return err })
+		panel("series-5-rows", func(ent *store.Entity) error { _, err := e.Series(ctx, ent, sc, rowIDs); return err })
+		panel("records", func(ent *store.Entity) error {
+			_, err := e.Records(ctx, ent, RecordsQuery{Scope: sc, Row: rowIDs[0], Limit: 100})
+			return err
+		})
+	}
 }
 
 // BenchmarkProfileBaselinePanels times each panel that compares a 24-hour

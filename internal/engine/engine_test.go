@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -281,7 +282,8 @@ func TestRecordsAndSeries(t *testing.T) {
 	e := fixture(t)
 	ctx := context.Background()
 	inst := entity(t, e, "instance:i-0a1b2c3d4e5f67890")
-	sc := mustScope(t, "2025-03-06T02:30Z", "2025-03-06T03:30Z")
+	// From 02:12, the minute of the row's first records.
+	sc := mustScope(t, "2025-03-06T02:12Z", "2025-03-06T03:30Z")
 	row := "198.51.100.7|22|40000|6|inbound"
 	recs, err := e.Records(ctx, inst, RecordsQuery{Scope: sc, Row: row, Limit: 1})
 	if err != nil {
@@ -307,7 +309,7 @@ func TestRecordsAndSeries(t *testing.T) {
 	if len(page3.Records) != 1 || page3.More || page3.Records[0]["bytes"] != int64(400) {
 		t.Fatalf("third page = %v (more %v); want the 400-byte record, last", page3.Records, page3.More)
 	}
-	for _, want := range []string{"FROM vpc_flow_logs", "from_unixtime(start) >= TIMESTAMP '2025-03-06 02:00:00'",
+	for _, want := range []string{"FROM vpc_flow_logs", "from_unixtime(start) >= TIMESTAMP '2025-03-06 02:12:00'",
 		"interface_id IN ('eni-0123456789abcdef0')", "(srcaddr = '198.51.100.7' AND srcport = 40000 AND dstport = 22) OR (dstaddr = '198.51.100.7' AND dstport = 40000 AND srcport = 22)"} {
 		if !strings.Contains(recs.AthenaSQL, want) {
 			t.Errorf("Athena SQL lacks %q:\n%s", want, recs.AthenaSQL)
@@ -325,15 +327,15 @@ func TestRecordsAndSeries(t *testing.T) {
 	if len(res.Rows) != 3 {
 		t.Errorf("shown SQL selects %d records; want 3\n%s", len(res.Rows), recs.SQL)
 	}
-	b := time.Date(2025, 3, 6, 3, 0, 0, 0, time.UTC)
+	b := time.Date(2025, 3, 6, 2, 12, 0, 0, time.UTC)
 	inBucket, err := e.Records(ctx, inst, RecordsQuery{Scope: sc, Bucket: &b})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(inBucket.Records) != 3 {
-		t.Errorf("records in the 03:00 bucket = %d; want 3", len(inBucket.Records))
+	if len(inBucket.Records) != 2 {
+		t.Errorf("records in the 02:12 bucket = %d; want 2", len(inBucket.Records))
 	}
-	bad := b.Add(30 * time.Minute)
+	bad := b.Add(30 * time.Second)
 	if _, err := e.Records(ctx, inst, RecordsQuery{Scope: sc, Bucket: &bad}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("unaligned bucket err = %v; want ErrInvalid", err)
 	}
@@ -347,14 +349,15 @@ func TestRecordsAndSeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Overall) != 2 || len(s.Rows) != 1 || len(s.Rows[0].Buckets) != 2 {
-		t.Fatalf("series = %+v; want two hourly buckets, overall and one row", s)
+	if len(s.Overall) != 78 || len(s.Rows) != 1 || len(s.Rows[0].Buckets) != 78 {
+		t.Fatalf("series = %+v; want 78 minute buckets, overall and one row", s)
 	}
-	if s.Rows[0].Buckets[0].BytesIn != 840 || s.Rows[0].Buckets[1].BytesIn != 400 {
-		t.Errorf("row series = %+v; want 840 then 400 bytes in", s.Rows[0].Buckets)
+	if got := bytesInOf(s.Rows[0].Buckets); !maps.Equal(got, map[string]int64{"03-06T02:12": 840012, "03-06T03:10": 400000}) {
+		t.Errorf("row series (in×1000 + out/100) = %v; want 840 in and 1200 out at 02:12, 400 in at 03:10", got)
 	}
-	if s.Overall[0].BytesIn != 840+180+30000 || s.Overall[0].BytesOut != 1200+5000 {
-		t.Errorf("overall 02:00 = %+v; want 31020 in, 6200 out", s.Overall[0])
+	if got := bytesInOf(s.Overall); !maps.Equal(got, map[string]int64{"03-06T02:12": 840012, "03-06T02:15": 180000,
+		"03-06T02:30": 30000050, "03-06T03:05": 0, "03-06T03:10": 400000, "03-06T03:20": 40000}) {
+		t.Errorf("overall series = %v", got)
 	}
 }
 
@@ -612,8 +615,16 @@ func TestFlowViews(t *testing.T) {
 		t.Errorf("a day without traffic = %+v, %v; want no rows", empty, err)
 	}
 	vol, err := e.FlowVolume(ctx, entity(t, e, "ip:10.0.1.25"), sc)
-	if err != nil || len(vol.Buckets) != 2 || vol.Buckets[0].BytesIn != 31020 {
-		t.Errorf("flow volume of the address = %+v, %v; want 2 hourly buckets, 31020 bytes in first", vol, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in02 int64
+	for _, b := range vol.Buckets[:60] {
+		in02 += b.BytesIn
+	}
+	if len(vol.Buckets) != 120 || in02 != 31020 || vol.Buckets[30].BytesIn != 30000 {
+		t.Errorf("flow volume of the address = %d buckets, %d bytes in 02:00–03:00, %d at 02:30; want 120 minute buckets, 31020, 30000",
+			len(vol.Buckets), in02, vol.Buckets[30].BytesIn)
 	}
 }
 
@@ -643,5 +654,185 @@ func TestAPICallRecords(t *testing.T) {
 	}
 	if _, err := e.APICallRecords(ctx, entity(t, e, "interface:eni-0123456789abcdef0"), EventsQuery{Scope: sc}); !errors.Is(err, ErrNotApplicable) {
 		t.Errorf("events of an interface err = %v; want ErrNotApplicable", err)
+	}
+}
+
+// minutesEngine ingests testdata/minutes: one instance's SSH flows from
+// 198.51.100.20–26, each address once, started at 02:10:00, 02:16:59,
+// 02:17:00, 02:20:00 (with the reply at 02:20:30), 03:04:59, 03:05:00 and
+// 03:30:00 on 2025-03-06, of 100, 200, 400, 800 (1600 back), 3200, 6400
+// and 12800 bytes.
+func minutesEngine(t *testing.T) (*Engine, *store.Entity) {
+	t.Helper()
+	dir, err := filepath.Abs("testdata/minutes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "m.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := ingest.Run(context.Background(), st, ingest.Config{Sources: []string{dir}, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(st, Options{Now: func() time.Time { return fixtureNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, entity(t, e, "instance:i-0aaaa1111bbbb2222")
+}
+
+func bytesInOf(bs []VolumeBucket) map[string]int64 {
+	m := map[string]int64{}
+	for _, b := range bs {
+		if b.BytesIn != 0 || b.BytesOut != 0 {
+			m[b.Start.Format("01-02T15:04")] = b.BytesIn*1000 + b.BytesOut/100
+		}
+	}
+	return m
+}
+
+// TestMinuteScope checks that flow panels count exactly the flows that
+// started in a scope at minute precision: 02:17–03:05 takes the flows of
+// 02:17:00, 02:20:00 (and its reply) and 03:04:59, not those of 02:10,
+// 02:16:59 or 03:05:00.
+func TestMinuteScope(t *testing.T) {
+	e, inst := minutesEngine(t)
+	ctx := context.Background()
+	sc := mustScope(t, "2025-03-06T02:17Z", "2025-03-06T03:05Z")
+	d, err := e.FlowDetails(ctx, inst, FlowQuery{Scope: sc, Sort: "remote_ip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"198.51.100.22|22|50000|6|inbound", "198.51.100.23|22|50000|6|inbound", "198.51.100.24|22|50000|6|inbound"}
+	if got := rowIDs(d); !slices.Equal(got, want) {
+		t.Errorf("rows = %q; want %q", got, want)
+	}
+	if d.Totals.Flows != 4 || d.Totals.BytesIn != 4400 || d.Totals.BytesOut != 1600 {
+		t.Errorf("totals = %+v; want 4 flows, 4400 bytes in, 1600 out", d.Totals)
+	}
+	if d.Window.Start != sc.Start || d.Window.End != sc.End || d.Window.BucketSeconds != 60 {
+		t.Errorf("window = %+v; want the scope with 1-minute buckets", d.Window)
+	}
+	if r := d.Rows[1]; r.FirstSeen != time.Date(2025, 3, 6, 2, 20, 0, 0, time.UTC) || r.LastSeen != time.Date(2025, 3, 6, 2, 21, 0, 0, time.UTC) {
+		t.Errorf("first/last seen of %s = %s, %s; want 02:20:00, 02:21:00", r.ID, r.FirstSeen, r.LastSeen)
+	}
+
+	// Minute buckets: 48 of them, from 02:17.
+	vol, err := e.FlowVolume(ctx, inst, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vol.Buckets) != 48 || !vol.Buckets[0].Start.Equal(sc.Start) {
+		t.Errorf("%d buckets from %s; want 48 from 02:17", len(vol.Buckets), vol.Buckets[0].Start)
+	}
+	if got, want := bytesInOf(vol.Buckets), map[string]int64{"03-06T02:17": 400000, "03-06T02:20": 800016, "03-06T03:04": 3200000}; !maps.Equal(got, want) {
+		t.Errorf("minute buckets (in×1000 + out/100) = %v; want %v", got, want)
+	}
+	s, err := e.Series(ctx, inst, sc, []string{want[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bytesInOf(s.Rows[0].Buckets); !maps.Equal(got, map[string]int64{"03-06T02:20": 800016}) || len(s.Overall) != 48 {
+		t.Errorf("series of %s = %v (%d overall buckets); want 800 in, 1600 out at 02:20", want[1], got, len(s.Overall))
+	}
+
+	// Raw records: the scope's, a bucket's.
+	recs, err := e.Records(ctx, inst, RecordsQuery{Scope: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs.Records) != 4 || recs.Records[0]["bytes"] != int64(400) || recs.Records[3]["bytes"] != int64(3200) {
+		t.Errorf("records = %v; want the 4 records from 02:17:00 to 03:04:59", recs.Records)
+	}
+	b := time.Date(2025, 3, 6, 2, 20, 0, 0, time.UTC)
+	recs, err = e.Records(ctx, inst, RecordsQuery{Scope: sc, Bucket: &b})
+	if err != nil || len(recs.Records) != 2 {
+		t.Errorf("records of the 02:20 bucket = %v, %v; want the record and its reply", recs, err)
+	}
+
+	// Longer scopes: 5-minute buckets on the clock grid, the first cut
+	// short (23:17–23:20); hour buckets, the last cut short (03:00–03:05)
+	// and read from the records.
+	long := mustScope(t, "2025-03-05T23:17Z", "2025-03-06T03:05Z")
+	vol, err = e.FlowVolume(ctx, inst, long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if long.BucketSeconds != 300 || len(vol.Buckets) != 46 || !vol.Buckets[1].Start.Equal(time.Date(2025, 3, 5, 23, 20, 0, 0, time.UTC)) {
+		t.Errorf("%ds buckets: %d, the second at %s; want 300 s, 46, 23:20", long.BucketSeconds, len(vol.Buckets), vol.Buckets[1].Start)
+	}
+	if got, want := bytesInOf(vol.Buckets), map[string]int64{"03-06T02:10": 100000, "03-06T02:15": 600000, "03-06T02:20": 800016, "03-06T03:00": 3200000}; !maps.Equal(got, want) {
+		t.Errorf("5-minute buckets = %v; want %v", got, want)
+	}
+	days := mustScope(t, "2025-03-03T02:17Z", "2025-03-06T03:05Z")
+	vol, err = e.FlowVolume(ctx, inst, days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := bytesInOf(vol.Buckets), map[string]int64{"03-06T02:00": 1500016, "03-06T03:00": 3200000}; days.BucketSeconds != 3600 || !maps.Equal(got, want) {
+		t.Errorf("hour buckets (%d s) = %v; want %v", days.BucketSeconds, got, want)
+	}
+	if last := vol.Buckets[len(vol.Buckets)-1]; !last.Start.Equal(time.Date(2025, 3, 6, 3, 0, 0, 0, time.UTC)) || !vol.Buckets[0].Start.Equal(days.Start) {
+		t.Errorf("buckets from %s to %s; want from the scope's start to 03:00", vol.Buckets[0].Start, last.Start)
+	}
+	// The console names a bucket by its start on the grid: 02:00 for the
+	// first bucket of a scope from 02:17.
+	grid := time.Date(2025, 3, 3, 2, 0, 0, 0, time.UTC)
+	recs, err = e.Records(ctx, inst, RecordsQuery{Scope: days, Bucket: &grid})
+	if err != nil || !recs.Start.Equal(days.Start) || !recs.End.Equal(grid.Add(time.Hour)) {
+		t.Errorf("records of the first bucket = %v, %v; want 02:17–03:00", recs, err)
+	}
+	for _, bad := range []time.Time{grid.Add(-time.Hour), grid.Add(90 * time.Minute), days.End} {
+		if _, err := e.Records(ctx, inst, RecordsQuery{Scope: days, Bucket: &bad}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("bucket %s err = %v; want ErrInvalid", bad, err)
+		}
+	}
+}
+
+// TestHourAlignedScopeMatchesParts checks that the rows of an hour-aligned
+// scope (read from the rollup) are the sums of the rows of two unaligned
+// scopes that split it (read partly from the records).
+func TestHourAlignedScopeMatchesParts(t *testing.T) {
+	e, inst := minutesEngine(t)
+	ctx := context.Background()
+	whole, err := e.FlowDetails(ctx, inst, FlowQuery{Scope: mustScope(t, "2025-03-06T02:00Z", "2025-03-06T04:00Z")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := map[string]FlowRow{}
+	for _, part := range [][2]string{{"2025-03-06T02:00Z", "2025-03-06T02:17Z"}, {"2025-03-06T02:17Z", "2025-03-06T04:00Z"}} {
+		d, err := e.FlowDetails(ctx, inst, FlowQuery{Scope: mustScope(t, part[0], part[1])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range d.Rows {
+			s, ok := sum[r.ID]
+			if !ok {
+				sum[r.ID] = r
+				continue
+			}
+			s.BytesIn += r.BytesIn
+			s.BytesOut += r.BytesOut
+			s.PacketsIn += r.PacketsIn
+			s.PacketsOut += r.PacketsOut
+			s.Flows += r.Flows
+			s.AcceptedFlows += r.AcceptedFlows
+			s.RejectedFlows += r.RejectedFlows
+			s.FirstSeen = minTime(s.FirstSeen, r.FirstSeen)
+			s.LastSeen = maxTime(s.LastSeen, r.LastSeen)
+			sum[r.ID] = s
+		}
+	}
+	if len(whole.Rows) != 7 || len(sum) != len(whole.Rows) {
+		t.Fatalf("%d rows in the hours, %d in the parts; want 7", len(whole.Rows), len(sum))
+	}
+	for _, r := range whole.Rows {
+		got, _ := json.Marshal(sum[r.ID])
+		want, _ := json.Marshal(r)
+		if string(got) != string(want) {
+			t.Errorf("row %s: hours %s; parts %s", r.ID, want, got)
+		}
 	}
 }

@@ -31,7 +31,8 @@ type flowView struct {
 }
 
 // flowView says how an entity's flows in window w are read: an address
-// that is an interface's own in w is read from that interface's side.
+// that is an interface's own in the hours of w is read from that
+// interface's side.
 func (e *Engine) flowView(ctx context.Context, ent *store.Entity, w Window) (flowView, error) {
 	switch ent.Type {
 	case "instance":
@@ -39,7 +40,8 @@ func (e *Engine) flowView(ctx context.Context, ent *store.Entity, w Window) (flo
 	case "interface":
 		return flowView{store.FlowInterface, ent.NaturalKey, KeyRemoteIP}, nil
 	case "ip":
-		local, err := e.st.AddressIsLocal(ctx, ent.NaturalKey, w.Start, w.End)
+		start, end := hourWindow(w.Start, w.End)
+		local, err := e.st.AddressIsLocal(ctx, ent.NaturalKey, start, end)
 		if err != nil {
 			return flowView{}, err
 		}
@@ -51,8 +53,16 @@ func (e *Engine) flowView(ctx context.Context, ent *store.Entity, w Window) (flo
 	return flowView{}, fmt.Errorf("%w: %s has no flows", ErrNotApplicable, ent.Type)
 }
 
-// Window is the time flow panels cover: the scope widened to whole hours,
-// the grain of the flow rollup.
+// Window is the time flow panels cover: the scope itself, to the minute,
+// with its bucket. (It was the scope widened to whole hours when flow
+// panels read the hourly rollup alone; it stays for the responses' shape.)
+//
+// A flow record is counted at its start time: it is in the window when
+// Start <= start_time < End, and in the bucket its start time falls in.
+// Buckets fall on UTC multiples of their size (every size divides a day:
+// 15-minute buckets start at :00, :15, :30 and :45, hours on the hour,
+// days at midnight), cut to the window: the first starts at Start, the
+// last ends at End.
 type Window struct {
 	Start         time.Time `json:"start"`
 	End           time.Time `json:"end"`
@@ -60,9 +70,23 @@ type Window struct {
 }
 
 func flowWindow(sc Scope) Window {
-	s, e := hourWindow(sc.Start, sc.End)
-	b := max(sc.Bucket(), time.Hour)
-	return Window{Start: s, End: e, BucketSeconds: int64(b / time.Second)}
+	return Window{Start: sc.Start, End: sc.End, BucketSeconds: sc.BucketSeconds}
+}
+
+// buckets lists the window's bucket starts.
+func (w Window) buckets() []time.Time { return alignedBuckets(w.Start, w.End, w.bucket()) }
+
+// bucketOf returns the bucket of the window that t names, cut to the
+// window: t is a bucket's start, its start on the UTC grid (before the
+// window's start, for the first bucket), or any time within it.
+func (w Window) bucketOf(t time.Time) (time.Time, time.Time, bool) {
+	t = t.UTC()
+	if !t.Before(w.End) || !t.Truncate(w.bucket()).Add(w.bucket()).After(w.Start) {
+		return time.Time{}, time.Time{}, false
+	}
+	start := t.Truncate(w.bucket())
+	end := start.Add(w.bucket())
+	return maxTime(start, w.Start), minTime(end, w.End), true
 }
 
 func (w Window) bucket() time.Duration { return time.Duration(w.BucketSeconds) * time.Second }
@@ -92,7 +116,7 @@ func volume(got []store.FlowBucket, w Window) []VolumeBucket {
 		by[b.Start.UTC()] = b
 	}
 	out := []VolumeBucket{}
-	for _, t := range buckets(w.Start, w.End, w.bucket()) {
+	for _, t := range w.buckets() {
 		b := by[t]
 		out = append(out, VolumeBucket{Start: t, BytesIn: b.BytesIn, BytesOut: b.BytesOut, PacketsIn: b.PacketsIn,
 			PacketsOut: b.PacketsOut, Flows: b.Flows, Rejected: b.Rejected})
@@ -114,7 +138,7 @@ func (e *Engine) FlowVolume(ctx context.Context, ent *store.Entity, sc Scope) (*
 	if err != nil {
 		return nil, err
 	}
-	return &FlowVolume{Scope: sc, Window: w, Buckets: volume(got, w)}, nil
+	return &FlowVolume{Scope: sc, Window: w, Buckets: volume(got[0], w)}, nil
 }
 
 // FlowRow is one row of flow details.
@@ -565,23 +589,21 @@ func (e *Engine) Series(ctx context.Context, ent *store.Entity, sc Scope, rowIDs
 			return nil, err
 		}
 	}
-	got, err := e.st.FlowSeries(ctx, v.side, v.key, nil, w.Start, w.End, w.bucket())
+	// The overall series and the rows' in one reading of the flows.
+	got, err := e.st.FlowSeries(ctx, v.side, v.key, rows, w.Start, w.End, w.bucket())
 	if err != nil {
 		return nil, err
 	}
-	out := &Series{Scope: sc, Window: w, Overall: volume(got, w), Rows: []RowSeries{}}
-	for i, r := range rows {
-		got, err := e.st.FlowSeries(ctx, v.side, v.key, r, w.Start, w.End, w.bucket())
-		if err != nil {
-			return nil, err
-		}
-		out.Rows = append(out.Rows, RowSeries{ID: rowIDs[i], Buckets: volume(got, w)})
+	out := &Series{Scope: sc, Window: w, Overall: volume(got[0], w), Rows: []RowSeries{}}
+	for i := range rows {
+		out.Rows = append(out.Rows, RowSeries{ID: rowIDs[i], Buckets: volume(got[i+1], w)})
 	}
 	return out, nil
 }
 
 // RecordsQuery asks for the raw records behind an entity's flows: all in
-// the flow window, or one row's, or one bucket's (Bucket set: its start).
+// the flow window, or one row's, or one bucket's (Bucket set: its start,
+// or its start on the UTC grid of bucket sizes; see Window).
 type RecordsQuery struct {
 	Scope  Scope
 	Row    string
@@ -611,9 +633,9 @@ type RawRecords struct {
 // MaxRecords bounds a page of raw records.
 const MaxRecords = 1000
 
-// Records returns raw records. Row and bucket totals are counted by the
-// hour a record started in, so the records behind them are those that
-// started in the same hours.
+// Records returns raw records. Flows are counted at the minute a record
+// started in (see Window), so the records behind a row or a bucket are
+// those that started in the window or the bucket.
 func (e *Engine) Records(ctx context.Context, ent *store.Entity, q RecordsQuery) (*RawRecords, error) {
 	if err := need(ent, PanelFlows); err != nil {
 		return nil, err
@@ -626,15 +648,12 @@ func (e *Engine) Records(ctx context.Context, ent *store.Entity, q RecordsQuery)
 	start, end := w.Start, w.End
 	if q.Bucket != nil {
 		b := q.Bucket.UTC()
-		off := b.Sub(w.Start)
-		if off < 0 || !b.Before(w.End) || off%w.bucket() != 0 {
+		bs, be, ok := w.bucketOf(b)
+		if !ok || (!b.Equal(bs) && !b.Equal(b.Truncate(w.bucket()))) {
 			return nil, invalid("bucket %s is not a bucket start of the window %s–%s (%ds buckets)",
 				b.Format(time.RFC3339), w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339), w.BucketSeconds)
 		}
-		start, end = b, b.Add(w.bucket())
-		if end.After(w.End) {
-			end = w.End
-		}
+		start, end = bs, be
 	}
 	var row *store.FlowRow
 	if q.Row != "" {

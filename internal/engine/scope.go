@@ -143,10 +143,36 @@ func hourWindow(start, end time.Time) (time.Time, time.Time) {
 }
 
 // buckets lists the bucket starts from start (aligned to it) to end.
+// (Flow panels use alignedBuckets.)
 func buckets(start, end time.Time, size time.Duration) []time.Time {
 	var out []time.Time
 	for t := start; t.Before(end); t = t.Add(size) {
 		out = append(out, t)
 	}
 	return out
+}
+
+// alignedBuckets lists the bucket starts from start to end on the UTC grid
+// of size (a size dividing a day): the first bucket starts at start, cut
+// short when start is not on the grid.
+func alignedBuckets(start, end time.Time, size time.Duration) []time.Time {
+	var out []time.Time
+	for t := start; t.Before(end); t = t.Truncate(size).Add(size) {
+		out = append(out, t)
+	}
+	return out
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

@@ -120,36 +120,6 @@ ORDER BY path`, rollupTable, first, last)
 		strings.Join(cols, ", "), strings.Join(files, ", ")), nil
 }
 
-// entityRollup narrows the rollup source src to an entity's rows. For an
-// instance, its rows are those with its instance ID and those of the
-// interfaces the graph gives it (flow log formats without instance-id):
-// two scans joined by UNION ALL, each filtered on one column, measured
-// about twice as fast as one scan with the two conditions ORed (which the
-// Parquet reader cannot push down). The interfaces are bound as
-// parameters after args ($1 is the key, $2 and $3 the hours). Otherwise
-// src and filter are returned as they are.
-func (s *Store) entityRollup(ctx context.Context, side FlowSide, key, src, filter string, args []any) (string, string, []any, error) {
-	if side != FlowInstance {
-		return src, filter, args, nil
-	}
-	ifaces, err := s.interfacesOf(ctx, key)
-	if err != nil {
-		return "", "", nil, err
-	}
-	if len(ifaces) == 0 {
-		return src, "instance_id = $1", args, nil
-	}
-	var ph []string
-	for _, i := range ifaces {
-		args = append(args, i)
-		ph = append(ph, "$"+strconv.Itoa(len(args)))
-	}
-	hours := "hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP"
-	from := "(SELECT * FROM " + src + " WHERE " + hours + " AND instance_id = $1 UNION ALL SELECT * FROM " + src +
-		" WHERE " + hours + " AND interface_id IN (" + strings.Join(ph, ", ") + ") AND instance_id IS DISTINCT FROM $1)"
-	return from, "TRUE", args, nil
-}
-
 // FlowAggregate is the sum of an entity's rollup rows over a time range,
 // by the flow key of Detective's flow details.
 type FlowAggregate struct {
@@ -164,69 +134,8 @@ type FlowAggregate struct {
 	FirstSeen, LastSeen    time.Time
 }
 
-// flowAggregateSQL sums rollup rows by flow-details key: %[1]s is the
-// entity filter, %[2]s the row's first key column (the remote address, or
-// the instance: the rollup's, else the one the graph gives the interface,
-// else the interface).
-const flowAggregateSQL = `SELECT %[2]s AS k, local_port, remote_port, protocol, direction,
-	sum(bytes_in)::BIGINT, sum(bytes_out)::BIGINT, sum(packets_in)::BIGINT, sum(packets_out)::BIGINT, sum(flows)::BIGINT,
-	coalesce(sum(flows) FILTER (WHERE action = 'ACCEPT'), 0)::BIGINT,
-	coalesce(sum(flows) FILTER (WHERE action = 'REJECT'), 0)::BIGINT,
-	min(first_seen), max(last_seen)
-FROM %[3]s r
-WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP AND %[1]s
-GROUP BY ALL`
-
 const instanceKey = `coalesce(instance_id, (SELECT min(substr(from_id, 10)) FROM graph_edges g
 		WHERE g.to_id = 'interface:' || r.interface_id AND g.type = 'has_interface'), interface_id)`
-
-// FlowAggregates sums side's rollup rows for key over the hours in [start,
-// end) (start and end should be whole hours: the rollup has no finer
-// grain), by remote address or, with byInstance, by instance; the key is
-// in RemoteAddr or InstanceID.
-func (s *Store) FlowAggregates(ctx context.Context, side FlowSide, key string, byInstance bool, start, end time.Time) ([]FlowAggregate, error) {
-	filter, ok := rollupEntityFilter[side]
-	if !ok {
-		return nil, fmt.Errorf("flow aggregates: %w %q", ErrUnknownKind, side)
-	}
-	first := "remote_addr"
-	if byInstance {
-		first = instanceKey
-	}
-	src, err := s.rollupSource(ctx, start, end)
-	if err != nil || src == "" {
-		return nil, err
-	}
-	args := []any{key, ts(start), ts(end)}
-	src, filter, args, err = s.entityRollup(ctx, side, key, src, filter, args)
-	if err != nil {
-		return nil, fmt.Errorf("flow aggregates: %w", err)
-	}
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(flowAggregateSQL, filter, first, src), args...)
-	if err != nil {
-		return nil, fmt.Errorf("flow aggregates: %w", err)
-	}
-	defer rows.Close()
-	var out []FlowAggregate
-	for rows.Next() {
-		var a FlowAggregate
-		var k sql.NullString
-		var lport, rport, proto sql.NullInt64
-		if err := rows.Scan(&k, &lport, &rport, &proto, &a.Direction,
-			&a.BytesIn, &a.BytesOut, &a.PacketsIn, &a.PacketsOut, &a.Flows, &a.Accepted, &a.Rejected,
-			&a.FirstSeen, &a.LastSeen); err != nil {
-			return nil, fmt.Errorf("flow aggregates: %w", err)
-		}
-		if byInstance {
-			a.InstanceID = k.String
-		} else {
-			a.RemoteAddr = k.String
-		}
-		a.LocalPort, a.RemotePort, a.Protocol = nullInt(lport), nullInt(rport), nullInt(proto)
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
 
 func nullInt(n sql.NullInt64) *int64 {
 	if !n.Valid {
@@ -299,47 +208,6 @@ type FlowBucket struct {
 	Flows             int64
 	Accepted          int64
 	Rejected          int64
-}
-
-const flowSeriesSQL = `SELECT time_bucket(to_seconds($4::BIGINT), hour, $2::TIMESTAMP) AS b,
-	sum(bytes_in)::BIGINT, sum(bytes_out)::BIGINT, sum(packets_in)::BIGINT, sum(packets_out)::BIGINT, sum(flows)::BIGINT,
-	coalesce(sum(flows) FILTER (WHERE action = 'ACCEPT'), 0)::BIGINT,
-	coalesce(sum(flows) FILTER (WHERE action = 'REJECT'), 0)::BIGINT
-FROM %s r
-WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP AND %s AND %s
-GROUP BY b ORDER BY b`
-
-// FlowSeries sums side's rollup rows for key (narrowed to row, when not
-// nil) in buckets of bucket (a whole number of hours) from start to end.
-func (s *Store) FlowSeries(ctx context.Context, side FlowSide, key string, row *FlowRow, start, end time.Time, bucket time.Duration) ([]FlowBucket, error) {
-	filter, ok := rollupEntityFilter[side]
-	if !ok {
-		return nil, fmt.Errorf("flow series: %w %q", ErrUnknownKind, side)
-	}
-	rowCond, rowArgs := row.rollupFilter(5)
-	args := append([]any{key, ts(start), ts(end), int64(bucket / time.Second)}, rowArgs...)
-	src, err := s.rollupSource(ctx, start, end)
-	if err != nil || src == "" {
-		return nil, err
-	}
-	src, filter, args, err = s.entityRollup(ctx, side, key, src, filter, args)
-	if err != nil {
-		return nil, fmt.Errorf("flow series: %w", err)
-	}
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(flowSeriesSQL, src, filter, rowCond), args...)
-	if err != nil {
-		return nil, fmt.Errorf("flow series: %w", err)
-	}
-	defer rows.Close()
-	var out []FlowBucket
-	for rows.Next() {
-		var b FlowBucket
-		if err := rows.Scan(&b.Start, &b.BytesIn, &b.BytesOut, &b.PacketsIn, &b.PacketsOut, &b.Flows, &b.Accepted, &b.Rejected); err != nil {
-			return nil, fmt.Errorf("flow series: %w", err)
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
 }
 
 // RecordsQuery selects raw flow records: an entity's, in [Start, End),
@@ -524,7 +392,15 @@ func (s *Store) FlowRecords(ctx context.Context, q RecordsQuery) (*Records, erro
 	if limit <= 0 {
 		limit = 100
 	}
-	paged := base + fmt.Sprintf(" LIMIT %d OFFSET %d", limit+1, max(q.Offset, 0))
+	// The statement shown reads the flow_logs view; the one run reads the
+	// same columns from the files that can hold records of [Start, End)
+	// alone (the view's glob opens every file of the lake).
+	files, err := s.lakeFilesOf(ctx, flowTable, q.Start, q.End)
+	if err != nil {
+		return nil, fmt.Errorf("flow records: %w", err)
+	}
+	run := strings.Replace(base, "FROM flow_logs f", "FROM "+s.flowFilesView(files)+" f", 1)
+	paged := run + fmt.Sprintf(" LIMIT %d OFFSET %d", limit+1, max(q.Offset, 0))
 	res, err := s.scanResult(ctx, paged, args...)
 	if err != nil {
 		return nil, fmt.Errorf("flow records: %w", err)

@@ -252,7 +252,7 @@ func inRanges(t time.Time, rs []store.TimeRange) bool {
 func (r *run) consoleLogins(ctx context.Context) error {
 	first := r.sc.CloudTrail[0].Start.AddDate(0, 0, -r.cfg.BaselineDays)
 	last := r.sc.CloudTrail[len(r.sc.CloudTrail)-1].End
-	logins, err := r.st.DetectConsoleLogins(ctx, first, last)
+	logins, err := r.st.DetectConsoleLogins(ctx, first, last, r.sc.CloudTrail)
 	if err != nil {
 		return err
 	}

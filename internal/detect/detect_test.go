@@ -518,8 +518,16 @@ func TestConsoleLogins(t *testing.T) {
 		ct.event(at.AddDate(0, 0, -d), user("erin"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
 		ct.event(at.AddDate(0, 0, -d).Add(6*time.Hour), user("erin"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.2", "Mozilla/5.0", ok)
 	}
-	// A failed sign-in from a third country does not count.
-	ct.event(at.Add(2*time.Hour), user("carol"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.2", "Mozilla/5.0", `,"responseElements":{"ConsoleLogin":"Failure"}`)
+	// A failed sign-in from a third country does not count; nor does
+	// dave's failed one from the United States two hours after he
+	// signed in at home (as a success it would be impossible travel).
+	failed := `,"errorMessage":"Failed authentication","responseElements":{"ConsoleLogin":"Failure"}`
+	ct.event(at.Add(2*time.Hour), user("carol"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.2", "Mozilla/5.0", failed)
+	for d := 1; d <= 14; d++ {
+		ct.event(at.AddDate(0, 0, -d), user("dave"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
+	}
+	ct.event(at, user("dave"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.1", "Mozilla/5.0", ok)
+	ct.event(at.Add(2*time.Hour), user("dave"), "signin.amazonaws.com", "ConsoleLogin", "198.51.100.2", "Mozilla/5.0", failed)
 	ingestFiles(t, st, writeFile(t, t.TempDir(), "ct.json", ct.bytes()))
 	if _, err := detect.Run(ctx, st, detect.Config{}); err != nil {
 		t.Fatal(err)

@@ -265,9 +265,9 @@ FROM (
 // baselineDays before the hour, when they carried at least minPackets.
 // RemoteAddr is the address that exchanged the most bytes; Measure the
 // number of distinct remote addresses. Novelty is read first, from the
-// distinct (interface, port, hour) combinations, each compared with the
-// previous hour the interface used the port; only the hours and
-// interfaces with a novel port are then summed.
+// distinct (interface, port, hour) combinations of the ports the hours
+// used, each compared with the previous hour the interface used the port;
+// only the hours and interfaces with a novel port are then summed.
 func (s *Store) DetectNewRemotePorts(ctx context.Context, hours []TimeRange, minPackets int64, baselineDays int) ([]FlowHit, error) {
 	if len(hours) == 0 {
 		return nil, nil
@@ -277,8 +277,10 @@ func (s *Store) DetectNewRemotePorts(ctx context.Context, hours []TimeRange, min
 	SELECT interface_id, remote_port, protocol, hour FROM (
 		SELECT interface_id, remote_port, protocol, hour,
 			lag(hour) OVER (PARTITION BY interface_id, remote_port, protocol ORDER BY hour) AS prev
-		FROM (SELECT DISTINCT interface_id, remote_port, protocol, hour FROM flow_rollup_hourly
-			WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP AND direction = 'outbound' AND remote_port <= local_port)
+		FROM (SELECT DISTINCT f.interface_id, f.remote_port, f.protocol, f.hour FROM flow_rollup_hourly f
+			SEMI JOIN (SELECT DISTINCT interface_id, remote_port, protocol FROM raw WHERE opened_out AND action = 'ACCEPT') k
+				ON k.interface_id = f.interface_id AND k.remote_port = f.remote_port AND k.protocol = f.protocol
+			WHERE f.hour >= $2::TIMESTAMP AND f.hour < $3::TIMESTAMP AND f.direction = 'outbound' AND f.remote_port <= f.local_port)
 	) WHERE hour >= $4::TIMESTAMP AND (prev IS NULL OR prev < hour - INTERVAL %[1]d DAY)
 ), cand AS (SELECT DISTINCT hour, interface_id FROM nov)`, baselineDays)
 	body := fmt.Sprintf(`WITH c AS (
@@ -518,16 +520,30 @@ type CTEvent struct {
 
 const ctPrincipal = `coalesce(CASE WHEN user_type = 'AssumedRole' THEN session_issuer_arn END, user_arn, principal_id)`
 
-const ctEventColumns = `e.event_id, e.event_source, e.event_name, e.aws_region, e.event_time, e.source_ip, e.user_agent,
-	e.user_type, e.user_arn, e.principal_id, coalesce(e.account_id, e.recipient_account_id), e.access_key_id, e.user_name,
-	e.session_issuer_arn, e.error_code,
+// ctPrincipalOf is ctPrincipal on the columns of table alias t.
+func ctPrincipalOf(t string) string {
+	return `coalesce(CASE WHEN ` + t + `.user_type = 'AssumedRole' THEN ` + t + `.session_issuer_arn END, ` + t + `.user_arn, ` + t + `.principal_id)`
+}
+
+const ctEventColumns = ctBaseColumns + `,
 	CASE WHEN e.user_type IN ('AssumedRole', 'Root') THEN json_extract_string(e.raw, '$.userIdentity.invokedBy') END,
 	CASE WHEN e.user_type = 'AssumedRole' THEN json_extract_string(e.raw, '$.userIdentity.sessionContext.ec2RoleDelivery') END,
 	CASE WHEN e.event_name = 'ConsoleLogin' THEN json_extract_string(e.raw, '$.responseElements.ConsoleLogin') END,
 	CASE WHEN e.event_name = 'ConsoleLogin' THEN json_extract_string(e.raw, '$.additionalEventData.MFAUsed') END,
 	CASE WHEN e.user_type = 'Root' THEN json_extract_string(e.raw, '$.eventType') END,
 	CASE WHEN e.event_source = 'cloudtrail.amazonaws.com' THEN json_extract(e.raw, '$.requestParameters')::VARCHAR END,
-	i.aws_service, i.country, i.as_org, i.asn, i.latitude, i.longitude, ` + ctPrincipal
+	` + ctGeoColumns
+
+// ctEventColumnsNoRaw leaves out what only the raw JSON gives (empty in
+// CTEvent): reading one value of a Parquet column decompresses its page,
+// so raw JSON for events spread over weeks costs as much as all of it.
+const ctEventColumnsNoRaw = ctBaseColumns + `, NULL, NULL, NULL, NULL, NULL, NULL, ` + ctGeoColumns
+
+const ctBaseColumns = `e.event_id, e.event_source, e.event_name, e.aws_region, e.event_time, e.source_ip, e.user_agent,
+	e.user_type, e.user_arn, e.principal_id, coalesce(e.account_id, e.recipient_account_id), e.access_key_id, e.user_name,
+	e.session_issuer_arn, e.error_code`
+
+const ctGeoColumns = `i.aws_service, i.country, i.as_org, i.asn, i.latitude, i.longitude, ` + ctPrincipal
 
 func scanCTEvents(rows *sql.Rows) ([]CTEvent, error) {
 	defer rows.Close()
@@ -663,13 +679,20 @@ ORDER BY e.event_time, e.event_id`, args...)
 }
 
 // DetectConsoleLogins returns the successful console sign-ins in [start,
-// end), oldest first.
-func (s *Store) DetectConsoleLogins(ctx context.Context, start, end time.Time) ([]CTEvent, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+ctEventColumns+`
+// end) of the principals that signed in to the console in hours, oldest
+// first: a run after a small batch reads the history of the few who
+// signed in, not of everyone. A sign-in succeeded when CloudTrail reports
+// no error (a failed one says "Failed authentication", with
+// responseElements.ConsoleLogin "Failure"); the events carry no field
+// from the raw JSON (ctEventColumnsNoRaw).
+func (s *Store) DetectConsoleLogins(ctx context.Context, start, end time.Time, hours []TimeRange) ([]CTEvent, error) {
+	pred, args := rangePredicate("event_time", hours, 3)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+ctEventColumnsNoRaw+`
 FROM cloudtrail_events e LEFT JOIN ip_info i ON i.ip = e.source_ip
 WHERE e.event_time >= $1::TIMESTAMP AND e.event_time < $2::TIMESTAMP AND e.event_name = 'ConsoleLogin'
-	AND json_extract_string(e.raw, '$.responseElements.ConsoleLogin') = 'Success'
-ORDER BY e.event_time, e.event_id`, ts(start), ts(end))
+	AND e.error_code IS NULL AND e.error_message IS NULL
+	AND `+ctPrincipalOf("e")+` IN (SELECT `+ctPrincipal+` FROM cloudtrail_events WHERE event_name = 'ConsoleLogin' AND `+pred+`)
+ORDER BY e.event_time, e.event_id`, append([]any{ts(start), ts(end)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("detect console logins: %w", err)
 	}
@@ -695,10 +718,15 @@ func (s *Store) DetectNewAPICalls(ctx context.Context, hours []TimeRange, baseli
 	first, last := hours[0].Start, hours[len(hours)-1].End
 	pred, args := rangePredicate("event_time", hours, 4)
 	args = append([]any{int64(minBaseline / time.Second), ts(first.AddDate(0, 0, -baselineDays)), ts(last)}, args...)
-	q := fmt.Sprintf(`WITH ev AS (
+	// The history read is that of the principals active in the hours:
+	// after a small batch, a fraction of the 45 days.
+	q := fmt.Sprintf(`WITH cur AS (
+	SELECT DISTINCT %[1]s AS principal, event_source, event_name, source_ip FROM cloudtrail_events
+	WHERE %[2]s AND user_type IN ('IAMUser', 'AssumedRole', 'Root', 'FederatedUser')
+), ev AS (
 	SELECT %[1]s AS principal, event_source, event_name, source_ip, date_trunc('hour', event_time) AS hour
 	FROM cloudtrail_events
-	WHERE event_time >= $2::TIMESTAMP AND event_time < $3::TIMESTAMP AND %[1]s IS NOT NULL
+	WHERE event_time >= $2::TIMESTAMP AND event_time < $3::TIMESTAMP AND %[1]s IN (SELECT principal FROM cur)
 ), api AS (
 	SELECT principal, event_source, event_name, hour,
 		lag(hour) OVER (PARTITION BY principal, event_source, event_name ORDER BY hour) AS prev

@@ -3,7 +3,6 @@ package cloudtrail
 import (
 	"net/netip"
 	"strings"
-	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -46,14 +45,6 @@ var knownMembers = []string{
 	"vpcEndpointAccountId", "edgeDeviceDetails",
 }
 
-type idWalker struct {
-	r   strings.Reader
-	d   jsontext.Decoder
-	buf []byte
-}
-
-var walkers = sync.Pool{New: func() any { return new(idWalker) }}
-
 // AppendIdentifiers appends to dst the distinct identifiers of the event
 // raw (a JSON object) and returns the extended slice. A string is an
 // identifier when it looks like one whatever its member's name (an IP
@@ -66,115 +57,172 @@ var walkers = sync.Pool{New: func() any { return new(idWalker) }}
 // written: lookups match them exactly. Invalid JSON yields what was read
 // before the error.
 func AppendIdentifiers(dst []Identifier, raw string) []Identifier {
-	w := walkers.Get().(*idWalker)
-	defer walkers.Put(w)
-	w.r.Reset(raw)
-	w.d.Reset(&w.r)
 	start := len(dst)
-	if tok, err := w.d.ReadToken(); err != nil || tok.Kind() != '{' {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
 		return dst
 	}
-	for w.d.PeekKind() == '"' {
-		name, err := w.d.ReadValue()
-		if err != nil {
-			return dst
-		}
-		member := w.unquote(name)
-		if skippedMembers[string(member)] {
-			if w.d.SkipValue() != nil {
+	// The scan keeps, for each open object or array, whether it is an
+	// array and, for an array, whether its member's name says its
+	// elements are identifiers; idKey says it of the member being read.
+	type frame struct{ array, idKey bool }
+	stack := make([]frame, 0, 16)
+	var (
+		member    string // the top-level member being read
+		idKey     bool
+		expectKey bool
+		buf       []byte
+	)
+	for i < len(raw) {
+		switch c := raw[i]; c {
+		case ' ', '\t', '\n', '\r', ':':
+			i++
+		case '{', '[':
+			inherit := idKey
+			if len(stack) > 0 && stack[len(stack)-1].array {
+				inherit = stack[len(stack)-1].idKey
+			}
+			stack = append(stack, frame{array: c == '[', idKey: inherit})
+			expectKey = c == '{'
+			i++
+		case '}', ']':
+			if len(stack) == 0 || stack[len(stack)-1].array != (c == ']') {
 				return dst
 			}
-			continue
-		}
-		m := memberName(member)
-		var ok bool
-		if dst, ok = w.walk(dst, start, m, identifierKey(member)); !ok {
-			return dst
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				return dst
+			}
+			i++
+		case ',':
+			expectKey = !stack[len(stack)-1].array
+			i++
+		case '"':
+			end := stringEnd(raw, i)
+			if end < 0 {
+				return dst
+			}
+			text := raw[i+1 : end-1]
+			if strings.IndexByte(text, '\\') >= 0 {
+				var err error
+				if buf, err = jsontext.AppendUnquote(buf[:0], raw[i:end]); err != nil {
+					return dst
+				}
+				text = string(buf)
+			}
+			i = end
+			top := stack[len(stack)-1]
+			switch {
+			case expectKey && !top.array:
+				expectKey = false
+				idKey = identifierKey(text)
+				if len(stack) == 1 {
+					if skippedMembers[text] {
+						if i = skipMember(raw, i); i < 0 {
+							return dst
+						}
+						continue
+					}
+					member = memberName(text)
+				}
+			case top.array:
+				dst = appendIfIdentifier(dst, start, member, top.idKey, text)
+			default:
+				dst = appendIfIdentifier(dst, start, member, idKey, text)
+			}
+		default:
+			// A number, true, false or null.
+			for i < len(raw) && !strings.ContainsRune(",}] \t\n\r", rune(raw[i])) {
+				i++
+			}
 		}
 	}
 	return dst
 }
 
-func memberName(b []byte) string {
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index past the string that starts at s[i], or -1
+// when it does not end.
+func stringEnd(s string, i int) int {
+	for j := i + 1; ; {
+		k := strings.IndexByte(s[j:], '"')
+		if k < 0 {
+			return -1
+		}
+		q := j + k
+		n := 0
+		for s[q-1-n] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1
+		}
+		j = q + 1
+	}
+}
+
+// skipMember returns the index past the value of the member whose name
+// ends at s[i] (before its ':'), or -1 when the value does not end.
+func skipMember(s string, i int) int {
+	i = skipSpace(s, i)
+	if i >= len(s) || s[i] != ':' {
+		return -1
+	}
+	i = skipSpace(s, i+1)
+	depth := 0
+	for i < len(s) {
+		switch s[i] {
+		case '"':
+			if i = stringEnd(s, i); i < 0 {
+				return -1
+			}
+			if depth == 0 {
+				return i
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // the end of the event: a scalar ended here
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case ',':
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	return -1
+}
+
+func memberName(b string) string {
 	for _, k := range knownMembers {
-		if string(b) == k {
+		if b == k {
 			return k
 		}
 	}
-	return string(b)
-}
-
-// unquote returns the content of a JSON string token, in w.buf when it
-// has escapes. The result is valid until the next call.
-func (w *idWalker) unquote(tok jsontext.Value) []byte {
-	if len(tok) < 2 {
-		return nil
-	}
-	if strings.IndexByte(string(tok), '\\') < 0 {
-		return tok[1 : len(tok)-1]
-	}
-	var err error
-	w.buf, err = jsontext.AppendUnquote(w.buf[:0], tok)
-	if err != nil {
-		return nil
-	}
-	return w.buf
-}
-
-// walk reads the next value, appending the identifiers it holds; idKey
-// tells whether the name of the member holding it says it is an
-// identifier (an array's elements inherit the array's). It returns false
-// on invalid JSON.
-func (w *idWalker) walk(dst []Identifier, start int, member string, idKey bool) ([]Identifier, bool) {
-	switch w.d.PeekKind() {
-	case '"':
-		tok, err := w.d.ReadValue()
-		if err != nil {
-			return dst, false
-		}
-		return appendIfIdentifier(dst, start, member, idKey, w.unquote(tok)), true
-	case '{':
-		if _, err := w.d.ReadToken(); err != nil {
-			return dst, false
-		}
-		for w.d.PeekKind() == '"' {
-			name, err := w.d.ReadValue()
-			if err != nil {
-				return dst, false
-			}
-			var ok bool
-			if dst, ok = w.walk(dst, start, member, identifierKey(w.unquote(name))); !ok {
-				return dst, false
-			}
-		}
-		_, err := w.d.ReadToken() // '}'
-		return dst, err == nil
-	case '[':
-		if _, err := w.d.ReadToken(); err != nil {
-			return dst, false
-		}
-		for k := w.d.PeekKind(); k != ']' && k != 0; k = w.d.PeekKind() {
-			var ok bool
-			if dst, ok = w.walk(dst, start, member, idKey); !ok {
-				return dst, false
-			}
-		}
-		_, err := w.d.ReadToken() // ']'
-		return dst, err == nil
-	case 0:
-		return dst, false
-	}
-	return dst, w.d.SkipValue() == nil
+	return strings.Clone(b)
 }
 
 // appendIfIdentifier appends s, and what it implies, when it is an
 // identifier not yet in dst[start:].
-func appendIfIdentifier(dst []Identifier, start int, member string, idKey bool, s []byte) []Identifier {
+func appendIfIdentifier(dst []Identifier, start int, member string, idKey bool, s string) []Identifier {
 	if len(s) < 3 || len(s) > maxIdentifierLen || len(dst)-start >= MaxIdentifiers {
 		return dst
 	}
-	for _, c := range s {
-		if c <= ' ' || c == 0x7f {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0x7f {
 			return dst
 		}
 	}
@@ -186,36 +234,37 @@ func appendIfIdentifier(dst []Identifier, start int, member string, idKey bool, 
 	switch shape {
 	case shapeARN:
 		// arn:partition:service:region:account:resource
-		parts := strings.SplitN(string(s), ":", 6)
+		parts := strings.SplitN(s, ":", 6)
 		if len(parts) == 6 {
-			if isAccountID([]byte(parts[4])) {
-				dst = appendUnique(dst, start, member, []byte(parts[4]))
+			if isAccountID(parts[4]) {
+				dst = appendUnique(dst, start, member, parts[4])
 			}
 			if parts[2] == "s3" && parts[4] == "" {
 				bucket, _, _ := strings.Cut(parts[5], "/")
 				if len(bucket) >= 3 {
-					dst = appendUnique(dst, start, member, []byte(bucket))
+					dst = appendUnique(dst, start, member, bucket)
 				}
 			}
 		}
 	case shapeKey:
-		if id, _, ok := strings.Cut(string(s), ":"); ok {
-			dst = appendUnique(dst, start, member, []byte(id))
+		if id, _, ok := strings.Cut(s, ":"); ok {
+			dst = appendUnique(dst, start, member, id)
 		}
 	}
 	return dst
 }
 
-func appendUnique(dst []Identifier, start int, member string, s []byte) []Identifier {
+func appendUnique(dst []Identifier, start int, member string, s string) []Identifier {
 	if len(dst)-start >= MaxIdentifiers {
 		return dst
 	}
 	for i := start; i < len(dst); i++ {
-		if dst[i].Value == string(s) {
+		if dst[i].Value == s {
 			return dst
 		}
 	}
-	return append(dst, Identifier{Value: string(s), Member: member})
+	// A copy: s may be part of a whole event's JSON.
+	return append(dst, Identifier{Value: strings.Clone(s), Member: member})
 }
 
 type idShape uint8
@@ -230,9 +279,9 @@ const (
 )
 
 // shapeOf tells which kind of identifier s looks like, whatever its key.
-func shapeOf(s []byte) idShape {
+func shapeOf(s string) idShape {
 	switch {
-	case len(s) > 4 && string(s[:4]) == "arn:":
+	case len(s) > 4 && s[:4] == "arn:":
 		return shapeARN
 	case isAccountID(s):
 		return shapeAccount
@@ -246,12 +295,12 @@ func shapeOf(s []byte) idShape {
 	return notShaped
 }
 
-func isAccountID(s []byte) bool {
+func isAccountID(s string) bool {
 	if len(s) != 12 {
 		return false
 	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < '0' || c > '9' {
 			return false
 		}
 	}
@@ -261,7 +310,7 @@ func isAccountID(s []byte) bool {
 // isKeyID matches AWS's unique IDs: four upper-case letters naming the
 // kind (AKIA, ASIA, AIDA, AROA, AIPA, ANPA...) then at least 12 upper-case
 // letters and digits, optionally followed by ":" and a session name.
-func isKeyID(s []byte) bool {
+func isKeyID(s string) bool {
 	if len(s) < 16 || s[0] != 'A' {
 		return false
 	}
@@ -281,18 +330,18 @@ func isKeyID(s []byte) bool {
 // isResourceID matches EC2-style resource IDs: a lower-case prefix, a
 // dash, then eight or more hexadecimal digits (i-0abc…, eni-…, vol-…,
 // sg-…, subnet-…, vpc-…, ami-…, snap-…, eipalloc-…).
-func isResourceID(s []byte) bool {
-	dash := strings.IndexByte(string(s), '-')
+func isResourceID(s string) bool {
+	dash := strings.IndexByte(s, '-')
 	if dash < 1 || dash > 16 || len(s)-dash-1 < 8 || len(s)-dash-1 > 32 {
 		return false
 	}
-	for _, c := range s[:dash] {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+	for i := 0; i < dash; i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
 			return false
 		}
 	}
-	for _, c := range s[dash+1:] {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+	for i := dash + 1; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
 		}
 	}
@@ -300,13 +349,13 @@ func isResourceID(s []byte) bool {
 }
 
 // isAddress matches IP addresses and CIDR blocks.
-func isAddress(s []byte) bool {
+func isAddress(s string) bool {
 	if len(s) > 50 {
 		return false
 	}
 	dots, colons := 0, 0
-	for _, c := range s {
-		switch {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
 		case c == '.':
 			dots++
 		case c == ':':
@@ -319,11 +368,11 @@ func isAddress(s []byte) bool {
 	if dots != 3 && colons < 2 {
 		return false
 	}
-	if strings.IndexByte(string(s), '/') >= 0 {
-		_, err := netip.ParsePrefix(string(s))
+	if strings.IndexByte(s, '/') >= 0 {
+		_, err := netip.ParsePrefix(s)
 		return err == nil
 	}
-	_, err := netip.ParseAddr(string(s))
+	_, err := netip.ParseAddr(s)
 	return err == nil
 }
 
@@ -335,11 +384,25 @@ var identifierSuffixes = []string{
 	"ip", "ips", "host", "hostname", "domain", "target", "email", "cidr", "cidrs",
 }
 
-func identifierKey(key []byte) bool {
+func identifierKey(key string) bool {
 	for _, suf := range identifierSuffixes {
-		if len(key) >= len(suf) && strings.EqualFold(string(key[len(key)-len(suf):]), suf) {
+		if len(key) >= len(suf) && foldsTo(key[len(key)-len(suf):], suf) {
 			return true
 		}
 	}
 	return false
+}
+
+// foldsTo tells whether s, ASCII letters folded to lower case, is lower.
+func foldsTo(s, lower string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }

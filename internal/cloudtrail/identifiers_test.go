@@ -2,10 +2,12 @@ package cloudtrail
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -97,8 +99,20 @@ func FuzzIdentifiers(f *testing.F) {
 		}
 	}
 	f.Add(`{"requestParameters":{"instanceId":"i-1234567890abcdef0","cidrIp":"10.0.0.0/8"}}`)
+	if b, err := os.ReadFile(filepath.Join("testdata", "panther-analysis_cloudtrail_test_events.ndjson")); err == nil {
+		for i, line := range strings.Split(string(b), "\n") {
+			if i%10 == 0 && line != "" {
+				f.Add(line)
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		ids := AppendIdentifiers(nil, raw)
+		if json.Valid([]byte(raw)) && utf8.ValidString(raw) {
+			if diff := cmp.Diff(appendIdentifiersRef(nil, raw), ids); diff != "" {
+				t.Fatalf("AppendIdentifiers(%q) differs from the jsontext walk (-walk +scan):\n%s", raw, diff)
+			}
+		}
 		if len(ids) > MaxIdentifiers {
 			t.Fatalf("%d identifiers; want at most %d", len(ids), MaxIdentifiers)
 		}
@@ -113,15 +127,16 @@ func FuzzIdentifiers(f *testing.F) {
 	})
 }
 
+var benchEvent = `{"eventVersion":"1.11","userIdentity":{"type":"IAMUser","principalId":"AIDANPEOBJUKBE7IXT5NG","arn":"arn:aws:iam::777788889999:user/erin","accountId":"777788889999","accessKeyId":"AKIABLDFJT6CBP3AV7AC","userName":"erin"},` +
+	`"eventTime":"2026-11-03T17:13:11Z","eventSource":"ssm.amazonaws.com","eventName":"StartSession","awsRegion":"eu-west-1","sourceIPAddress":"192.0.2.3","userAgent":"aws-cli/2.18.10 md/awscrt#0.22.0 ua/2.0 os/macos#23.6.0 md/arch#arm64 lang/python#3.12.6",` +
+	`"requestParameters":{"target":"i-0e8902b45f03fee46"},"responseElements":{"sessionId":"erin-0b3e04b77fc571801","tokenValue":"Value hidden due to security reasons.","streamUrl":"wss://ssmmessages.eu-west-1.amazonaws.com/v1/data-channel/erin-0b3e04b77fc571801?role=publish_subscribe"},` +
+	`"requestID":"bd7d08f6-a123-45df-8b62-f06dd010c627","eventID":"c731a5e0-0e77-473d-8bd8-b76b4c103e7a","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"777788889999","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"ssm.eu-west-1.amazonaws.com"}}`
+
 func BenchmarkAppendIdentifiers(b *testing.B) {
-	raw := `{"eventVersion":"1.11","userIdentity":{"type":"IAMUser","principalId":"AIDANPEOBJUKBE7IXT5NG","arn":"arn:aws:iam::777788889999:user/erin","accountId":"777788889999","accessKeyId":"AKIABLDFJT6CBP3AV7AC","userName":"erin"},` +
-		`"eventTime":"2026-11-03T17:13:11Z","eventSource":"ssm.amazonaws.com","eventName":"StartSession","awsRegion":"eu-west-1","sourceIPAddress":"192.0.2.3","userAgent":"aws-cli/2.18.10 md/awscrt#0.22.0 ua/2.0 os/macos#23.6.0 md/arch#arm64 lang/python#3.12.6",` +
-		`"requestParameters":{"target":"i-0e8902b45f03fee46"},"responseElements":{"sessionId":"erin-0b3e04b77fc571801","tokenValue":"Value hidden due to security reasons.","streamUrl":"wss://ssmmessages.eu-west-1.amazonaws.com/v1/data-channel/erin-0b3e04b77fc571801?role=publish_subscribe"},` +
-		`"requestID":"bd7d08f6-a123-45df-8b62-f06dd010c627","eventID":"c731a5e0-0e77-473d-8bd8-b76b4c103e7a","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"777788889999","eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"ssm.eu-west-1.amazonaws.com"}}`
 	b.ReportAllocs()
-	b.SetBytes(int64(len(raw)))
+	b.SetBytes(int64(len(benchEvent)))
 	var ids []Identifier
 	for b.Loop() {
-		ids = AppendIdentifiers(ids[:0], raw)
+		ids = AppendIdentifiers(ids[:0], benchEvent)
 	}
 }

@@ -1,16 +1,24 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 )
+
+func sortedRows(rows [][]any) [][]any {
+	out := slices.Clone(rows)
+	slices.SortFunc(out, func(a, b []any) int { return cmp.Compare(fmt.Sprint(a...), fmt.Sprint(b...)) })
+	return out
+}
 
 const sampleV5Lookup = `version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr
 5 123456789010 eni-0a1b2c3d4e5f60718 10.0.1.5 198.51.100.7 40000 443 6 10 840 1418530010 1418530070 ACCEPT OK vpc-1 subnet-1 i-0123456789abcdef0 2 IPv4 10.0.1.5 198.51.100.7
@@ -48,8 +56,23 @@ WHERE %s ORDER BY ALL`, strings.Join(m, ", "), sqlQuote(v), strings.Join(w, " OR
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(want.Rows, got.Rows); diff != "" {
+			if diff := gocmp.Diff(want.Rows, got.Rows); diff != "" {
 				t.Errorf("mentions(%q) flows differ from a full scan (-scan +mentions):\n%s", v, diff)
+			}
+			// Lookup reads only the files whose bloom filters may hold v.
+			lk, err := st.Lookup(ctx, v, Window{}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lkRows [][]any
+			for _, r := range lk.Rows {
+				if r[0] == "flow_logs" {
+					lkRows = append(lkRows, []any{r[3], r[4], r[2]})
+				}
+			}
+			slices.SortFunc(lkRows, func(a, b []any) int { return cmp.Compare(fmt.Sprint(a...), fmt.Sprint(b...)) })
+			if diff := gocmp.Diff(sortedRows(got.Rows), lkRows); diff != "" {
+				t.Errorf("Lookup(%q) flows differ from mentions() (-mentions +Lookup):\n%s", v, diff)
 			}
 			if v == "198.51.100.7" && len(got.Rows) != 3 {
 				t.Errorf("mentions(%q) = %d flow rows; want 3 (srcaddr, dstaddr, pkt_srcaddr; not the .70 neighbour)", v, len(got.Rows))
@@ -180,7 +203,7 @@ func TestMentionsCloudTrail(t *testing.T) {
 	} {
 		t.Run(tc.v, func(t *testing.T) {
 			got := lookupRows(t, st, tc.v, tc.w)
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := gocmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("Lookup(%q, %v) differs (-want +got):\n%s", tc.v, tc.w, diff)
 			}
 		})
@@ -216,7 +239,7 @@ func TestMentionsCloudTrailDuplicates(t *testing.T) {
 	writeCloudTrail(t, st, 2, false, ctEvent("dup", at, "203.0.113.9", "AKIADUPDUPDUPDUPDUP1", raw),
 		ctEvent("other", at.Add(time.Hour), "203.0.113.9", "AKIADUPDUPDUPDUPDUP1", raw))
 	want := []string{"cloudtrail_events 10-05 1:1 requestParameters", "cloudtrail_events 10-05 2:2 requestParameters"}
-	if diff := cmp.Diff(want, lookupRows(t, st, "i-00000000000000001", Window{})); diff != "" {
+	if diff := gocmp.Diff(want, lookupRows(t, st, "i-00000000000000001", Window{})); diff != "" {
 		t.Errorf("Lookup differs (-want +got):\n%s", diff)
 	}
 }
@@ -256,7 +279,7 @@ func TestMentionsOldStoreReadOnly(t *testing.T) {
 	}
 	defer ro.Close()
 	want := []string{"cloudtrail_events 10-05 1:1 raw"}
-	if diff := cmp.Diff(want, lookupRows(t, ro, "i-0123456789abcdef0", Window{From: at})); diff != "" {
+	if diff := gocmp.Diff(want, lookupRows(t, ro, "i-0123456789abcdef0", Window{From: at})); diff != "" {
 		t.Errorf("Lookup differs (-want +got):\n%s", diff)
 	}
 	if got := lookupRows(t, ro, "i-0123456789abcdef0", Window{To: at}); got != nil {

@@ -54,8 +54,9 @@ var knownMembers = []string{
 // …Address, …Ip, host, domain), provided it holds no space and is at most
 // 256 bytes. An ARN also yields its account ID and, for S3, its bucket; a
 // principal ID of the form ID:session also yields ID. Values are kept as
-// written: lookups match them exactly. Invalid JSON yields what was read
-// before the error.
+// written: lookups match them exactly. Most share raw's memory: a caller
+// that keeps them while dropping raw should clone them. Invalid JSON
+// yields what was read before the error.
 func AppendIdentifiers(dst []Identifier, raw string) []Identifier {
 	start := len(dst)
 	i := skipSpace(raw, 0)
@@ -263,8 +264,7 @@ func appendUnique(dst []Identifier, start int, member string, s string) []Identi
 			return dst
 		}
 	}
-	// A copy: s may be part of a whole event's JSON.
-	return append(dst, Identifier{Value: strings.Clone(s), Member: member})
+	return append(dst, Identifier{Value: s, Member: member})
 }
 
 type idShape uint8

@@ -70,6 +70,7 @@ func (x *idWriter) add(rows []CloudTrailRow) error {
 	x.rows = x.rows[:0]
 	for i := range rows {
 		r := &rows[i]
+		// The identifiers share r.Raw's memory, which the writer copies.
 		x.ids = cloudtrail.AppendIdentifiers(x.ids[:0], r.Raw)
 		cols := identityColumns(r)
 		// The flattened columns may hold values the JSON does not spell

@@ -8,8 +8,9 @@ import (
 )
 
 // TestLookupPhases times, on the database GUMSHOE_BENCH_DB names (made by
-// gumshoe generate and gumshoe ingest), what a gumshoe lookup process
-// spends: opening the store, then each lookup of GUMSHOE_BENCH_VALUES.
+// gumshoe generate and gumshoe ingest: the values and window below are the
+// benchmark's), what a gumshoe lookup process spends: opening the store,
+// then each lookup.
 func TestLookupPhases(t *testing.T) {
 	db := os.Getenv("GUMSHOE_BENCH_DB")
 	if db == "" {
@@ -37,6 +38,7 @@ func TestLookupPhases(t *testing.T) {
 	}
 }
 
+// TestFlowCandidatesPhases times flowCandidates on that database.
 func TestFlowCandidatesPhases(t *testing.T) {
 	db := os.Getenv("GUMSHOE_BENCH_DB")
 	if db == "" {

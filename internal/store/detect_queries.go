@@ -84,6 +84,9 @@ const flowResolved = `ifmap AS (
 // evaluated only on addresses that could match them. The flow detectors
 // test millions of rows, where the macro's regular expressions on every
 // address cost seconds.
+//
+// Apply it to few rows: DuckDB pushes it down to wherever the column is
+// read (see DetectPortProbes).
 func publicAddr(col string) string {
 	return strings.ReplaceAll(`({a} IS NOT NULL AND NOT ({a} LIKE '10.%' OR {a} LIKE '192.168.%' OR {a} LIKE '127.%' OR {a} LIKE '169.254.%'
 	OR ({a} LIKE '172.%' AND TRY_CAST(split_part({a}, '.', 2) AS INTEGER) BETWEEN 16 AND 31)
@@ -176,9 +179,10 @@ HAVING count(DISTINCT remote_port) FILTER (WHERE ` + attempt + `) >= $1`
 // and remote address, counting distinct remote ports (TCP and UDP); groups
 // below minPorts are left out.
 func (s *Store) DetectPortScans(ctx context.Context, hours []TimeRange, minPorts int) ([]FlowHit, error) {
-	cand := `cand AS (SELECT DISTINCT hour, interface_id FROM (
-	SELECT hour, interface_id FROM raw WHERE opened_out AND protocol IN (6, 17)
-	GROUP BY hour, interface_id, remote_addr HAVING count(DISTINCT remote_port) >= $1))`
+	// An interface that opened connections to fewer ports in all cannot
+	// have scanned one host on that many.
+	cand := `cand AS (SELECT hour, interface_id FROM raw WHERE opened_out AND protocol IN (6, 17)
+	GROUP BY hour, interface_id HAVING count(DISTINCT remote_port) >= $1)`
 	body := `SELECT hour, any_value(account_id) AS account_id, inst, interface_id, any_value(local_addr) AS local_addr, remote_addr,
 	NULL::INTEGER AS local_port, NULL::INTEGER AS remote_port, any_value(protocol) AS protocol, count(DISTINCT remote_port)::BIGINT AS measure, ` + flowSums + `,
 	NULL::BIGINT AS baseline_max, NULL::TIMESTAMP AS baseline_start, true AS outbound
@@ -194,10 +198,10 @@ HAVING count(DISTINCT remote_port) >= $1`
 // left out.
 func (s *Store) DetectPortSweeps(ctx context.Context, hours []TimeRange, minTargets int, maxBytes int64) ([]FlowHit, error) {
 	// An address whose conversations sum to at most maxBytes has one row
-	// of at most maxBytes: counting those bounds the body's count.
-	cand := `cand AS (SELECT DISTINCT hour, interface_id FROM (
-	SELECT hour, interface_id FROM raw WHERE opened_out AND protocol IN (6, 17) AND bytes_in + bytes_out <= $2
-	GROUP BY hour, interface_id, remote_port, protocol HAVING count(DISTINCT remote_addr) >= $1))`
+	// of at most maxBytes: counting those, over all the interface's ports,
+	// bounds the body's count.
+	cand := `cand AS (SELECT hour, interface_id FROM raw WHERE opened_out AND protocol IN (6, 17) AND bytes_in + bytes_out <= $2
+	GROUP BY hour, interface_id HAVING count(DISTINCT remote_addr) >= $1)`
 	body := `SELECT hour, any_value(account_id) AS account_id, inst, interface_id, any_value(local_addr) AS local_addr, NULL AS remote_addr,
 	NULL::INTEGER AS local_port, remote_port, protocol, count(*) FILTER (WHERE b <= $2)::BIGINT AS measure,
 	sum(flows)::BIGINT AS flows, sum(accepted)::BIGINT AS accepted, sum(rejected)::BIGINT AS rejected,
@@ -220,10 +224,17 @@ HAVING count(*) FILTER (WHERE b <= $2) >= $1`
 // interface in an hour, its flows per local port (Measure: the distinct
 // local ports the address probed).
 func (s *Store) DetectPortProbes(ctx context.Context, hours []TimeRange, minPorts int) ([]FlowHit, error) {
-	cand := `probers AS (
+	// The public-address test is applied to the groups, not the rows:
+	// DuckDB pushes a HAVING condition on a grouping column below the
+	// aggregation, where it cost seconds on millions of rows, and a
+	// MATERIALIZED table is a barrier it does not push through (probers
+	// is also read twice).
+	cand := `groups AS MATERIALIZED (
 	SELECT hour, interface_id, remote_addr, count(DISTINCT local_port)::BIGINT AS ports
 	FROM raw WHERE opened_in
-	GROUP BY ALL HAVING count(DISTINCT local_port) >= $1 AND ` + publicAddr("remote_addr") + `
+	GROUP BY ALL HAVING count(DISTINCT local_port) >= $1
+), probers AS MATERIALIZED (
+	SELECT * FROM groups WHERE ` + publicAddr("remote_addr") + `
 ), cand AS (SELECT DISTINCT hour, interface_id FROM probers)`
 	body := `SELECT p.hour, any_value(p.account_id) AS account_id, any_value(p.inst) AS inst, p.interface_id, any_value(p.local_addr) AS local_addr, p.remote_addr,
 	p.local_port, NULL::INTEGER AS remote_port, any_value(p.protocol) AS protocol, any_value(q.ports) AS measure, ` + flowSums + `,
@@ -239,9 +250,9 @@ GROUP BY p.hour, p.interface_id, p.remote_addr, p.local_port`
 // interface's baseline: the largest hourly bytes it sent to any one remote
 // address in the baselineDays before the hour, leaving out the last gap.
 func (s *Store) DetectTrafficVolumes(ctx context.Context, hours []TimeRange, minBytes int64, baselineDays int, gap time.Duration) ([]FlowHit, error) {
-	cand := `cand AS (SELECT DISTINCT hour, interface_id FROM (
-	SELECT hour, interface_id FROM raw GROUP BY hour, interface_id, remote_addr
-	HAVING sum(bytes_out) >= $1 AND ` + publicAddr("remote_addr") + `))`
+	// An interface that sent less in all cannot have sent that much to
+	// one address.
+	cand := `cand AS (SELECT hour, interface_id FROM raw GROUP BY hour, interface_id HAVING sum(bytes_out) >= $1)`
 	body := fmt.Sprintf(`SELECT c.*,
 	(SELECT max(b) FROM (SELECT sum(r.bytes_out) AS b FROM flow_rollup_hourly r
 		WHERE r.interface_id = c.interface_id AND r.hour >= c.hour - INTERVAL %[1]d DAY AND r.hour < c.hour - INTERVAL %[2]d SECOND
@@ -273,7 +284,7 @@ func (s *Store) DetectNewRemotePorts(ctx context.Context, hours []TimeRange, min
 		return nil, nil
 	}
 	first, last := hours[0].Start, hours[len(hours)-1].End
-	cand := fmt.Sprintf(`nov AS (
+	cand := fmt.Sprintf(`nov AS MATERIALIZED (
 	SELECT interface_id, remote_port, protocol, hour FROM (
 		SELECT interface_id, remote_port, protocol, hour,
 			lag(hour) OVER (PARTITION BY interface_id, remote_port, protocol ORDER BY hour) AS prev
@@ -372,7 +383,7 @@ func (s *Store) DetectFlowsToAddresses(ctx context.Context, hours []TimeRange, s
 		return nil, nil
 	}
 	tbl, args := addrSetSQL(set, 1)
-	cand := `listed AS (
+	cand := `listed AS MATERIALIZED (
 	SELECT remote_addr FROM (SELECT remote_addr, ` + fmt.Sprintf(ipv4Int, "remote_addr") + ` AS ip4 FROM (SELECT DISTINCT remote_addr FROM raw)) f
 	WHERE EXISTS (SELECT 1 FROM ` + tbl + ` WHERE (f.ip4 BETWEEN s.lo AND s.hi) OR lower(f.remote_addr) = s.exact)
 ), cand AS (SELECT DISTINCT hour, interface_id FROM raw WHERE remote_addr IN (SELECT remote_addr FROM listed))`

@@ -48,14 +48,16 @@ type FlowHit struct {
 // the first phase is a few cheap aggregations and the second nearly
 // nothing; resolving and summing every row was most of the time.
 
-// flowRaw defines raw: the rollup rows of the hours in the predicate, with
-// who opened each conversation. It is read twice (cand and fr) rather
-// than materialised: a second read of the Parquet columns costs less than
+// flowRaw defines raw: the rollup rows of the hours in the predicate
+// (%[2]s), read from %[1]s (rollupSource: the files of the hours' days
+// only, which is most of an incremental run's saving), with who opened
+// each conversation. It is read twice (cand and fr) rather than
+// materialised: a second read of the Parquet columns costs less than
 // writing millions of rows.
 const flowRaw = `raw AS NOT MATERIALIZED (
 	SELECT r.*, (r.direction = 'outbound' AND r.remote_port <= r.local_port) AS opened_out,
 		(r.direction = 'inbound' AND r.local_port < r.remote_port) AS opened_in
-	FROM flow_rollup_hourly r WHERE %s
+	FROM %[1]s r WHERE %[2]s
 )`
 
 // flowResolved defines fr: the rows of raw in the (hour, interface) pairs
@@ -125,8 +127,12 @@ func (s *Store) flowHits(ctx context.Context, what string, hours []TimeRange, ct
 	if len(hours) == 0 {
 		return nil, nil
 	}
+	src, err := s.rollupSource(ctx, hours[0].Start, hours[len(hours)-1].End)
+	if err != nil || src == "" {
+		return nil, err
+	}
 	pred, pargs := rangePredicate("r.hour", hours, len(args)+1)
-	q := `WITH ` + fmt.Sprintf(flowRaw, pred) + `, ` + ctes + `, ` + flowResolved + `, hits AS (` + body + `)
+	q := `WITH ` + fmt.Sprintf(flowRaw, src, pred) + `, ` + ctes + `, ` + flowResolved + `, hits AS (` + body + `)
 SELECT ` + flowHitColumns + ` FROM hits ORDER BY hour, interface_id, remote_addr, local_port, remote_port`
 	rows, err := s.db.QueryContext(ctx, q, append(args, pargs...)...)
 	if err != nil {
@@ -729,22 +735,25 @@ func (s *Store) DetectNewAPICalls(ctx context.Context, hours []TimeRange, baseli
 	first, last := hours[0].Start, hours[len(hours)-1].End
 	pred, args := rangePredicate("event_time", hours, 4)
 	args = append([]any{int64(minBaseline / time.Second), ts(first.AddDate(0, 0, -baselineDays)), ts(last)}, args...)
-	// The history read is that of the principals active in the hours:
+	// The history read is that of the principals active in the hours,
+	// and for novelty that of the APIs and addresses they used there:
 	// after a small batch, a fraction of the 45 days.
-	q := fmt.Sprintf(`WITH cur AS (
+	q := fmt.Sprintf(`WITH cur AS MATERIALIZED (
 	SELECT DISTINCT %[1]s AS principal, event_source, event_name, source_ip FROM cloudtrail_events
 	WHERE %[2]s AND user_type IN ('IAMUser', 'AssumedRole', 'Root', 'FederatedUser')
-), ev AS (
-	SELECT %[1]s AS principal, event_source, event_name, source_ip, date_trunc('hour', event_time) AS hour
+), ev AS MATERIALIZED (
+	SELECT DISTINCT %[1]s AS principal, event_source, event_name, source_ip, date_trunc('hour', event_time) AS hour
 	FROM cloudtrail_events
 	WHERE event_time >= $2::TIMESTAMP AND event_time < $3::TIMESTAMP AND %[1]s IN (SELECT principal FROM cur)
 ), api AS (
 	SELECT principal, event_source, event_name, hour,
 		lag(hour) OVER (PARTITION BY principal, event_source, event_name ORDER BY hour) AS prev
-	FROM (SELECT DISTINCT principal, event_source, event_name, hour FROM ev)
+	FROM (SELECT DISTINCT e.principal, e.event_source, e.event_name, e.hour FROM ev e
+		SEMI JOIN cur c ON c.principal = e.principal AND c.event_source IS NOT DISTINCT FROM e.event_source AND c.event_name IS NOT DISTINCT FROM e.event_name)
 ), addr AS (
 	SELECT principal, source_ip, hour, lag(hour) OVER (PARTITION BY principal, source_ip ORDER BY hour) AS prev
-	FROM (SELECT DISTINCT principal, source_ip, hour FROM ev)
+	FROM (SELECT DISTINCT e.principal, e.source_ip, e.hour FROM ev e
+		SEMI JOIN cur c ON c.principal = e.principal AND c.source_ip IS NOT DISTINCT FROM e.source_ip)
 ), ph AS (
 	SELECT principal, hour,
 		min(hour) OVER (PARTITION BY principal ORDER BY hour RANGE BETWEEN INTERVAL %[3]d DAY PRECEDING AND CURRENT ROW) AS since

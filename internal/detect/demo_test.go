@@ -81,42 +81,7 @@ func TestDemoScenarios(t *testing.T) {
 		}
 	}
 
-	// Finding groups: no group mixes scenarios, every attack scenario
-	// with findings is in a group, and the benign one in none.
-	scenarioOf := map[string]string{} // finding ID → scenario
-	for _, sc := range truth.Scenarios {
-		keys := map[string]bool{}
-		for _, e := range sc.Entities {
-			keys[e.Type+":"+e.Key] = true
-		}
-		from, to := sc.Start.Add(-time.Hour), sc.End.Add(time.Hour)
-		for _, f := range allFindings(t, st) {
-			if !f.last.Before(from) && !f.first.After(to) && f.involves(keys) {
-				scenarioOf[f.id] = sc.ID
-			}
-		}
-	}
-	gs, err := st.FindingGroups(ctx, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	grouped := map[string]bool{}
-	for _, g := range gs {
-		ids := map[string]bool{}
-		for _, m := range g.Members {
-			ids[scenarioOf[m]] = true
-			grouped[scenarioOf[m]] = true
-		}
-		if len(ids) != 1 {
-			t.Errorf("group %s (%s) mixes scenarios %v", g.ID, g.Title, ids)
-		}
-		t.Logf("group %s %-8s %-55s tactics %s members %d (%v)", g.ID, g.SeverityLabel, g.Title, g.Tactics, len(g.Members), dedupe(keysOf(ids)))
-	}
-	for _, sc := range truth.Scenarios {
-		if grouped[sc.ID] == sc.Benign {
-			t.Errorf("scenario %s (benign %v): grouped %v", sc.ID, sc.Benign, grouped[sc.ID])
-		}
-	}
+	checkGroups(t, st, truth)
 
 	// Investigating the leaked key's user over the scenario: a new
 	// place, network and user agent, and the findings.
@@ -281,4 +246,46 @@ func queryInt(t testing.TB, st *store.Store, q string) int64 {
 		t.Fatalf("%s: got %T", q, v)
 	}
 	return 0
+}
+
+// checkGroups checks the finding groups against the scenarios: no group
+// mixes scenarios, every attack scenario with findings is in a group, and
+// the benign one in none.
+func checkGroups(t *testing.T, st *store.Store, truth *demo.Truth) {
+	t.Helper()
+	ctx := context.Background()
+	scenarioOf := map[string]string{} // finding ID → scenario
+	for _, sc := range truth.Scenarios {
+		keys := map[string]bool{}
+		for _, e := range sc.Entities {
+			keys[e.Type+":"+e.Key] = true
+		}
+		from, to := sc.Start.Add(-time.Hour), sc.End.Add(time.Hour)
+		for _, f := range allFindings(t, st) {
+			if !f.last.Before(from) && !f.first.After(to) && f.involves(keys) {
+				scenarioOf[f.id] = sc.ID
+			}
+		}
+	}
+	gs, err := st.FindingGroups(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grouped := map[string]bool{}
+	for _, g := range gs {
+		ids := map[string]bool{}
+		for _, m := range g.Members {
+			ids[scenarioOf[m]] = true
+			grouped[scenarioOf[m]] = true
+		}
+		if len(ids) != 1 {
+			t.Errorf("group %s (%s) mixes scenarios %v", g.ID, g.Title, ids)
+		}
+		t.Logf("group %s %-8s %-55s tactics %s members %d (%v)", g.ID, g.SeverityLabel, g.Title, g.Tactics, len(g.Members), dedupe(keysOf(ids)))
+	}
+	for _, sc := range truth.Scenarios {
+		if grouped[sc.ID] == sc.Benign {
+			t.Errorf("scenario %s (benign %v): grouped %v", sc.ID, sc.Benign, grouped[sc.ID])
+		}
+	}
 }

@@ -62,18 +62,31 @@ var purposeTactic = map[string]string{
 	"Execution": "Execution", "PenTest": "Initial Access", "Policy": "Other", "Behavior": "Other",
 }
 
+// chainTactic maps the ATT&CK tactics that Detective's chain lacks to
+// the place it gives such findings: reconnaissance is where GuardDuty's
+// Recon findings go, Discovery.
+var chainTactic = map[string]string{"Reconnaissance": "Discovery"}
+
 // tacticOf returns a finding's tactic in Detective's chain.
 func tacticOf(f *store.GroupInput) string {
+	tactic := f.Tactic
+	if t, ok := chainTactic[tactic]; ok {
+		tactic = t
+	}
 	for _, t := range tacticOrder {
-		if f.Tactic == t {
+		if tactic == t {
 			return t
 		}
 	}
 	if info, ok := types[f.Type]; ok {
 		// GuardDuty's findings of a type gumshoe also raises get
 		// gumshoe's tactic for it, so both sources chain alike.
+		tactic = info.mitre.Tactic
+		if t, ok := chainTactic[tactic]; ok {
+			tactic = t
+		}
 		for _, t := range tacticOrder {
-			if info.mitre.Tactic == t {
+			if tactic == t {
 				return t
 			}
 		}

@@ -23,8 +23,8 @@ import (
 // that signs in to its bastion a few times an hour in the demo does so
 // dozens of times here, and a detector that counts connections must not
 // take that for an attack. Every expected (scenario, finding type) must be
-// found (recall 1) and every finding must belong to an attack scenario
-// (precision 1).
+// found (recall 1), every finding must belong to an attack scenario
+// (precision 1), and the finding groups must keep the scenarios apart.
 //
 // GUMSHOE_SCALE_FLOWS sets another number of flow records (for a quicker
 // run by hand); CI runs the default.
@@ -124,4 +124,5 @@ func TestScenariosAtScale(t *testing.T) {
 	t.Logf("precision %.3f (%d of %d findings in an attack scenario), recall %.3f (%d of %d expected finding types)",
 		precision, tp, len(found), recall, recalled, expected)
 	t.Logf("\n| scenario | expected | found | missing |\n|---|---|---|---|\n%s", strings.Join(table, "\n"))
+	checkGroups(t, st, truth)
 }

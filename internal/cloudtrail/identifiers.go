@@ -24,18 +24,21 @@ const MaxIdentifiers = 256
 // policies or paths, not names.
 const maxIdentifierLen = 256
 
-// skippedMembers are the top-level members that never hold an identifier
+// skippedMember tells the top-level members that never hold an identifier
 // worth indexing: event metadata, the client's user agent, TLS details.
 // Every other member (userIdentity, sourceIPAddress, requestParameters,
 // responseElements, resources, additionalEventData, serviceEventDetails,
 // recipientAccountId, vpcEndpointId, members added to CloudTrail later...)
 // is searched.
-var skippedMembers = map[string]bool{
-	"eventVersion": true, "eventTime": true, "eventSource": true, "eventName": true,
-	"awsRegion": true, "userAgent": true, "requestID": true, "eventID": true,
-	"eventType": true, "eventCategory": true, "managementEvent": true, "readOnly": true,
-	"errorCode": true, "errorMessage": true, "tlsDetails": true, "apiVersion": true,
-	"sessionCredentialFromConsole": true, "sharedEventID": true, "insightDetails": true,
+func skippedMember(name string) bool {
+	switch name {
+	case "eventVersion", "eventTime", "eventSource", "eventName", "awsRegion", "userAgent",
+		"requestID", "eventID", "eventType", "eventCategory", "managementEvent", "readOnly",
+		"errorCode", "errorMessage", "tlsDetails", "apiVersion", "sessionCredentialFromConsole",
+		"sharedEventID", "insightDetails":
+		return true
+	}
+	return false
 }
 
 // knownMembers spares an allocation for the names of common members.
@@ -56,7 +59,8 @@ var knownMembers = []string{
 // principal ID of the form ID:session also yields ID. Values are kept as
 // written: lookups match them exactly. Most share raw's memory: a caller
 // that keeps them while dropping raw should clone them. Invalid JSON
-// yields what was read before the error.
+// yields some of what it holds, never an error: the decoder has checked
+// the events it returns.
 func AppendIdentifiers(dst []Identifier, raw string) []Identifier {
 	start := len(dst)
 	i := skipSpace(raw, 0)
@@ -118,7 +122,7 @@ func AppendIdentifiers(dst []Identifier, raw string) []Identifier {
 				expectKey = false
 				idKey = identifierKey(text)
 				if len(stack) == 1 {
-					if skippedMembers[text] {
+					if skippedMember(text) {
 						if i = skipMember(raw, i); i < 0 {
 							return dst
 						}

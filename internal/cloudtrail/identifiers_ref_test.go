@@ -26,7 +26,7 @@ func appendIdentifiersRef(dst []Identifier, raw string) []Identifier {
 			return dst
 		}
 		member := w.unquote(name)
-		if skippedMembers[string(member)] {
+		if skippedMember(string(member)) {
 			if w.d.SkipValue() != nil {
 				return dst
 			}

@@ -212,7 +212,7 @@ func (s *Store) NewCloudTrailWriter() (*RowWriter[CloudTrailRow], error) {
 		w.Abort()
 		return nil, err
 	}
-	w.ids = &idWriter{w: ids, matched: map[string]string{}}
+	w.ids = &idWriter{w: ids}
 	return w, nil
 }
 

@@ -52,8 +52,7 @@ type idWriter struct {
 	w       *RowWriter[cloudtrailIDRow]
 	rows    []cloudtrailIDRow
 	ids     []cloudtrail.Identifier
-	buf     []byte
-	matched map[string]string
+	matched [1 << 7]string // by mask of identityColumns
 }
 
 // identityColumns returns the flattened identity columns of r, in the
@@ -81,28 +80,37 @@ func (x *idWriter) add(rows []CloudTrailRow) error {
 			}
 		}
 		for _, id := range x.ids {
-			x.buf = x.buf[:0]
-			for _, c := range cols {
+			var mask uint8
+			for j, c := range cols {
 				if c[1] == id.Value {
-					if len(x.buf) > 0 {
-						x.buf = append(x.buf, ',')
-					}
-					x.buf = append(x.buf, c[0]...)
+					mask |= 1 << j
 				}
 			}
-			if len(x.buf) == 0 {
-				x.buf = append(x.buf, cmp.Or(id.Member, "raw")...)
-			}
-			m, ok := x.matched[string(x.buf)]
-			if !ok {
-				m = string(x.buf)
-				x.matched[m] = m
+			m := cmp.Or(id.Member, "raw")
+			if mask != 0 {
+				m = x.columnsMatched(mask, &cols)
 			}
 			x.rows = append(x.rows, cloudtrailIDRow{Identifier: id.Value, EventTime: r.EventTime, Matched: m,
 				ObjectID: r.ObjectID, ObjectRecord: r.ObjectRecord})
 		}
 	}
 	return x.w.Write(x.rows)
+}
+
+// columnsMatched returns the names of the identity columns in mask,
+// comma-separated, made once per writer.
+func (x *idWriter) columnsMatched(mask uint8, cols *[7][2]string) string {
+	if m := x.matched[mask]; m != "" {
+		return m
+	}
+	var names []string
+	for j, c := range cols {
+		if mask&(1<<j) != 0 {
+			names = append(names, c[0])
+		}
+	}
+	x.matched[mask] = strings.Join(names, ",")
+	return x.matched[mask]
 }
 
 func hasIdentifier(ids []cloudtrail.Identifier, v string) bool {

@@ -2,13 +2,10 @@ package detect_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/gumshoe-dev/gumshoe/internal/demo"
 	"github.com/gumshoe-dev/gumshoe/internal/detect"
-	"github.com/gumshoe-dev/gumshoe/internal/geoip"
-	"github.com/gumshoe-dev/gumshoe/internal/ingest"
 )
 
 // TestDemoWithoutAttacks: the demo organisation's ordinary traffic and its
@@ -20,23 +17,7 @@ func TestDemoWithoutAttacks(t *testing.T) {
 		t.Skip("generates and ingests ten days of logs")
 	}
 	ctx := context.Background()
-	dir := t.TempDir()
-	if _, err := demo.Generate(ctx, dir, demo.Config{Days: 10, Seed: 1, NoAttacks: true}); err != nil {
-		t.Fatalf("demo.Generate: %v", err)
-	}
-	geo, err := geoip.Open(geoip.Config{CityDB: filepath.Join(dir, demo.CityDB), ASNDB: filepath.Join(dir, demo.ASNDB), Examples: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer geo.Close()
-	st := openStore(t)
-	isum, err := ingest.Run(ctx, st, ingest.Config{Sources: []string{filepath.Join(dir, "AWSLogs")}, GeoIP: geo})
-	if err != nil {
-		t.Fatalf("ingest: %v", err)
-	}
-	if isum.RecordsIngested == 0 {
-		t.Fatal("nothing ingested")
-	}
+	st := ingestDemo(t, demo.Config{Days: 10, Seed: 1, NoAttacks: true}).st
 	sum, err := detect.Run(ctx, st, detect.Config{})
 	if err != nil {
 		t.Fatalf("detect.Run: %v", err)

@@ -2,6 +2,7 @@ package detect_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -24,23 +25,8 @@ func TestDemoScenarios(t *testing.T) {
 		t.Skip("generates and ingests ten days of logs")
 	}
 	ctx := context.Background()
-	dir := t.TempDir()
-	if _, err := demo.Generate(ctx, dir, demo.Config{Days: 10, Seed: 1}); err != nil {
-		t.Fatalf("demo.Generate: %v", err)
-	}
-	truth, err := demo.ReadTruth(filepath.Join(dir, demo.TruthFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	geo, err := geoip.Open(geoip.Config{CityDB: filepath.Join(dir, demo.CityDB), ASNDB: filepath.Join(dir, demo.ASNDB), Examples: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer geo.Close()
-	st := openStore(t)
-	if _, err := ingest.Run(ctx, st, ingest.Config{Sources: []string{filepath.Join(dir, "AWSLogs")}, GeoIP: geo}); err != nil {
-		t.Fatalf("ingest: %v", err)
-	}
+	d := ingestDemo(t, demo.Config{Days: 10, Seed: 1})
+	st, truth := d.st, d.truth
 	sum, err := detect.Run(ctx, st, detect.Config{})
 	if err != nil {
 		t.Fatalf("detect.Run: %v", err)
@@ -288,4 +274,49 @@ func checkGroups(t *testing.T, st *store.Store, truth *demo.Truth) {
 			t.Errorf("scenario %s (benign %v): grouped %v", sc.ID, sc.Benign, grouped[sc.ID])
 		}
 	}
+}
+
+// ingestedDemo is a generated organisation, ingested.
+type ingestedDemo struct {
+	st                  *store.Store
+	truth               *demo.Truth
+	geo                 *geoip.Resolver
+	gen                 *demo.Stats
+	ingest              ingest.Summary
+	generated, ingested time.Duration
+}
+
+// ingestDemo generates the demo organisation with cfg and ingests it as
+// real logs are ingested (the synthetic GeoIP databases included); the
+// logs are removed once ingested.
+func ingestDemo(t *testing.T, cfg demo.Config) ingestedDemo {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	began := time.Now()
+	gen, err := demo.Generate(ctx, dir, cfg)
+	if err != nil {
+		t.Fatalf("demo.Generate: %v", err)
+	}
+	d := ingestedDemo{gen: gen, generated: time.Since(began)}
+	if d.truth, err = demo.ReadTruth(filepath.Join(dir, demo.TruthFile)); err != nil {
+		t.Fatal(err)
+	}
+	d.geo, err = geoip.Open(geoip.Config{CityDB: filepath.Join(dir, demo.CityDB), ASNDB: filepath.Join(dir, demo.ASNDB), Examples: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.geo.Close() })
+	d.st = openStore(t)
+	began = time.Now()
+	sum, err := ingest.Run(ctx, d.st, ingest.Config{Sources: []string{filepath.Join(dir, "AWSLogs")}, GeoIP: d.geo})
+	if err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	if sum == nil || sum.RecordsIngested == 0 {
+		t.Fatal("nothing ingested")
+	}
+	d.ingest, d.ingested = *sum, time.Since(began)
+	os.RemoveAll(filepath.Join(dir, "AWSLogs"))
+	return d
 }

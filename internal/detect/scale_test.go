@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/gumshoe-dev/gumshoe/internal/demo"
 	"github.com/gumshoe-dev/gumshoe/internal/detect"
-	"github.com/gumshoe-dev/gumshoe/internal/geoip"
-	"github.com/gumshoe-dev/gumshoe/internal/ingest"
 )
 
 // TestScenariosAtScale is the detections' precision and recall on what
@@ -38,33 +35,10 @@ func TestScenariosAtScale(t *testing.T) {
 		flows = n
 	}
 	ctx := context.Background()
-	dir := t.TempDir()
+	d := ingestDemo(t, demo.Config{Days: 45, Seed: 7, Flows: flows, CloudTrail: 1_000_000, DNS: 1_000_000})
+	st, truth, gen := d.st, d.truth, d.gen
 	began := time.Now()
-	gen, err := demo.Generate(ctx, dir, demo.Config{Days: 45, Seed: 7, Flows: flows, CloudTrail: 1_000_000, DNS: 1_000_000})
-	if err != nil {
-		t.Fatalf("demo.Generate: %v", err)
-	}
-	generated := time.Since(began)
-	truth, err := demo.ReadTruth(filepath.Join(dir, demo.TruthFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	geo, err := geoip.Open(geoip.Config{CityDB: filepath.Join(dir, demo.CityDB), ASNDB: filepath.Join(dir, demo.ASNDB), Examples: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer geo.Close()
-	st := openStore(t)
-	began = time.Now()
-	if _, err := ingest.Run(ctx, st, ingest.Config{Sources: []string{filepath.Join(dir, "AWSLogs")}, GeoIP: geo}); err != nil {
-		t.Fatalf("ingest: %v", err)
-	}
-	ingested := time.Since(began)
-	// The logs are gone once ingested: the lake holds what the
-	// detections read.
-	os.RemoveAll(filepath.Join(dir, "AWSLogs"))
-	began = time.Now()
-	if _, err := detect.Run(ctx, st, detect.Config{GeoIP: geo}); err != nil {
+	if _, err := detect.Run(ctx, st, detect.Config{GeoIP: d.geo}); err != nil {
 		t.Fatalf("detect.Run: %v", err)
 	}
 	detected := time.Since(began)
@@ -120,7 +94,7 @@ func TestScenariosAtScale(t *testing.T) {
 		recall = float64(recalled) / float64(expected)
 	}
 	t.Logf("%d flow records, %d CloudTrail events, %d DNS queries: generated in %s, ingested in %s, detected in %s",
-		gen.FlowRecords, gen.CloudTrailEvents, gen.DNSQueries, generated.Round(time.Second), ingested.Round(time.Second), detected.Round(time.Second))
+		gen.FlowRecords, gen.CloudTrailEvents, gen.DNSQueries, d.generated.Round(time.Second), d.ingested.Round(time.Second), detected.Round(time.Second))
 	t.Logf("precision %.3f (%d of %d findings in an attack scenario), recall %.3f (%d of %d expected finding types)",
 		precision, tp, len(found), recall, recalled, expected)
 	t.Logf("\n| scenario | expected | found | missing |\n|---|---|---|---|\n%s", strings.Join(table, "\n"))

@@ -223,6 +223,9 @@ func (r *run) trafficVolume(ctx context.Context) error {
 }
 
 func (r *run) networkPortUnusual(ctx context.Context) error {
+	if err := r.st.DetectSyncPortHours(ctx, r.sc.ToSegment); err != nil {
+		return err
+	}
 	hits, err := r.st.DetectNewRemotePorts(ctx, r.sc.Flows, r.cfg.UnusualPortMinPackets, r.cfg.BaselineDays)
 	if err != nil {
 		return err

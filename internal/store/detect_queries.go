@@ -276,15 +276,61 @@ FROM (
 	return s.flowHits(ctx, "traffic volumes", hours, cand, body, minBytes)
 }
 
+// portHoursState names the watermark of detect_port_hours in detect_state.
+const portHoursState = "port_hours"
+
+// DetectSyncPortHours brings detect_port_hours up to the segments through
+// to: the distinct (interface, remote port, protocol, hour) of every
+// conversation an interface opened, which is what novelty of a remote port
+// is read from. A few tens of thousands of rows stand for months of
+// rollup, so a run after a small batch compares with 45 days of history
+// without reading it. The first call (or the first on a database from
+// before the table) reads every rollup file once.
+func (s *Store) DetectSyncPortHours(ctx context.Context, to int64) error {
+	var from int64
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT segment_id FROM detect_state WHERE name = $1), 0)`, portHoursState).Scan(&from); err != nil {
+		return fmt.Errorf("detect: port hours watermark: %w", err)
+	}
+	if from >= to {
+		return nil
+	}
+	files, err := s.segmentFiles(ctx, rollupTable, from, to)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("detect: port hours: %w", err)
+	}
+	defer tx.Rollback()
+	if len(files) > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO detect_port_hours
+SELECT DISTINCT interface_id, remote_port, protocol, hour FROM read_parquet(`+parquetList(files)+`, hive_partitioning = false, union_by_name = true)
+WHERE direction = 'outbound' AND remote_port <= local_port AND interface_id <> '' AND remote_port IS NOT NULL AND protocol IS NOT NULL
+EXCEPT SELECT interface_id, remote_port, protocol, hour FROM detect_port_hours`); err != nil {
+			return fmt.Errorf("detect: port hours: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO detect_state VALUES ($1, $2, now()::TIMESTAMP)`, portHoursState, to); err != nil {
+		return fmt.Errorf("detect: port hours watermark: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("detect: port hours: %w", err)
+	}
+	return nil
+}
+
 // DetectNewRemotePorts returns, per hour, interface, remote port and
 // protocol, the accepted conversations the interface opened to public
 // addresses on a port it did not open any conversation to in the
 // baselineDays before the hour, when they carried at least minPackets.
 // RemoteAddr is the address that exchanged the most bytes; Measure the
-// number of distinct remote addresses. Novelty is read first, from the
-// distinct (interface, port, hour) combinations of the ports the hours
-// used, each compared with the previous hour the interface used the port;
-// only the hours and interfaces with a novel port are then summed.
+// number of distinct remote addresses; BaselineStart the first hour in the
+// baselineDays before the hour that the interface opened a conversation.
+// History is read from detect_port_hours (DetectSyncPortHours must have
+// covered the hours' segments): each (interface, port) of the hours is
+// compared with the previous hour the interface used the port, and only
+// the hours and interfaces with a novel port are then summed.
 func (s *Store) DetectNewRemotePorts(ctx context.Context, hours []TimeRange, minPackets int64, baselineDays int) ([]FlowHit, error) {
 	if len(hours) == 0 {
 		return nil, nil
@@ -292,12 +338,12 @@ func (s *Store) DetectNewRemotePorts(ctx context.Context, hours []TimeRange, min
 	first, last := hours[0].Start, hours[len(hours)-1].End
 	cand := fmt.Sprintf(`nov AS MATERIALIZED (
 	SELECT interface_id, remote_port, protocol, hour FROM (
-		SELECT interface_id, remote_port, protocol, hour,
-			lag(hour) OVER (PARTITION BY interface_id, remote_port, protocol ORDER BY hour) AS prev
-		FROM (SELECT DISTINCT f.interface_id, f.remote_port, f.protocol, f.hour FROM flow_rollup_hourly f
-			SEMI JOIN (SELECT DISTINCT interface_id, remote_port, protocol FROM raw WHERE opened_out AND action = 'ACCEPT') k
-				ON k.interface_id = f.interface_id AND k.remote_port = f.remote_port AND k.protocol = f.protocol
-			WHERE f.hour >= $2::TIMESTAMP AND f.hour < $3::TIMESTAMP AND f.direction = 'outbound' AND f.remote_port <= f.local_port)
+		SELECT p.interface_id, p.remote_port, p.protocol, p.hour,
+			lag(p.hour) OVER (PARTITION BY p.interface_id, p.remote_port, p.protocol ORDER BY p.hour) AS prev
+		FROM detect_port_hours p
+		SEMI JOIN (SELECT DISTINCT interface_id, remote_port, protocol FROM raw WHERE opened_out AND action = 'ACCEPT') k
+			ON k.interface_id = p.interface_id AND k.remote_port = p.remote_port AND k.protocol = p.protocol
+		WHERE p.hour >= $2::TIMESTAMP AND p.hour < $3::TIMESTAMP
 	) WHERE hour >= $4::TIMESTAMP AND (prev IS NULL OR prev < hour - INTERVAL %[1]d DAY)
 ), cand AS (SELECT DISTINCT hour, interface_id FROM nov)`, baselineDays)
 	body := fmt.Sprintf(`WITH c AS (
@@ -314,7 +360,7 @@ JOIN nov n ON n.interface_id = c.interface_id AND n.remote_port = c.remote_port 
 JOIN (
 	SELECT interface_id, hour,
 		min(hour) OVER (PARTITION BY interface_id ORDER BY hour RANGE BETWEEN INTERVAL %[1]d DAY PRECEDING AND CURRENT ROW) AS since
-	FROM (SELECT DISTINCT interface_id, hour FROM flow_rollup_hourly WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP
+	FROM (SELECT DISTINCT interface_id, hour FROM detect_port_hours WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP
 		AND interface_id IN (SELECT interface_id FROM c))
 ) b ON b.interface_id = c.interface_id AND b.hour = c.hour`, baselineDays, publicAddr("remote_addr"))
 	return s.flowHits(ctx, "new remote ports", hours, cand, body, minPackets, ts(first.AddDate(0, 0, -baselineDays)), ts(last), ts(first))

@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS finding_group_members (
 	group_id   VARCHAR NOT NULL,
 	finding_id VARCHAR NOT NULL,
 	PRIMARY KEY (group_id, finding_id)
+);
+CREATE TABLE IF NOT EXISTS detect_port_hours (
+	interface_id VARCHAR NOT NULL,
+	remote_port  INTEGER NOT NULL,
+	protocol     INTEGER NOT NULL,
+	hour         TIMESTAMP NOT NULL
 );`
 
 // TimeRange is a half-open range of time [Start, End).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entityHref, escapeHtml, fmtBytes, fmtTime, severityLabel } from './format';
+import { bucketLabel, entityHref, escapeHtml, fmtBytes, fmtTime, lastDayScope, minuteRange, severityLabel } from './format';
 import { formatFilter, isIPOrCIDR, parseFilter, rowLabel, validFilter } from './flowfilter';
 import { csvCell, toCsv } from './csv';
 import { toAthena } from './athena';
@@ -40,6 +40,33 @@ describe('formatting', () => {
   it('links entities with their scope, escaping the ID', () => {
     expect(entityHref('iam_user:arn:aws:iam::1:user/alice', { start: '2026-11-19T00:00' })).toBe('/entities/iam_user%3Aarn%3Aaws%3Aiam%3A%3A1%3Auser%2Falice?start=2026-11-19T00%3A00');
     expect(entityHref('finding:abc')).toBe('/findings/abc');
+  });
+});
+
+describe('flow scopes', () => {
+  it.each([
+    [60, '1 min'],
+    [300, '5 min'],
+    [900, '15 min'],
+    [3600, '1 h'],
+    [21600, '6 h'],
+    [86400, '1 day'],
+    [0, '–'],
+  ])('bucketLabel(%d) = %s', (n, want) => expect(bucketLabel(n)).toBe(want));
+  const at = (s: string) => Date.parse(s + 'Z');
+  it('rounds a drag out to whole minutes', () => {
+    expect(minuteRange(at('2026-11-19T02:17:40'), at('2026-11-19T03:04:05'))).toEqual({ start: '2026-11-19T02:17', end: '2026-11-19T03:05' });
+    // Backwards drags and minute edges: nothing is widened that need not be.
+    expect(minuteRange(at('2026-11-19T03:05:00'), at('2026-11-19T02:17:00'))).toEqual({ start: '2026-11-19T02:17', end: '2026-11-19T03:05' });
+  });
+  it('makes a drag inside one minute that minute', () => {
+    expect(minuteRange(at('2026-11-19T02:17:10'), at('2026-11-19T02:17:20'))).toEqual({ start: '2026-11-19T02:17', end: '2026-11-19T02:18' });
+    expect(minuteRange(at('2026-11-19T02:17:00'), at('2026-11-19T02:17:00'))).toEqual({ start: '2026-11-19T02:17', end: '2026-11-19T02:18' });
+  });
+  it('scopes the last day of activity, its last minute included', () => {
+    expect(lastDayScope('2026-11-19T10:15:30Z')).toEqual({ start: '2026-11-18T10:16', end: '2026-11-19T10:16' });
+    expect(lastDayScope('2026-11-19T10:15:00Z')).toEqual({ start: '2026-11-18T10:16', end: '2026-11-19T10:16' });
+    expect(lastDayScope(undefined)).toEqual({});
   });
 });
 

@@ -100,3 +100,46 @@ export function entityHref(id: string, q?: { start?: string | null; end?: string
   if (entityType(id) === 'finding') return '/findings/' + encodeURIComponent(entityKey(id)) + (s ? '?' + s : '');
   return '/entities/' + encodeURIComponent(id) + (s ? '?' + s : '');
 }
+
+const BUCKET_LABELS: [number, string][] = [
+  [86400, 'day'],
+  [3600, 'h'],
+  [60, 'min'],
+];
+
+/**
+ * bucketLabel names a timeline bucket as the engine chooses them (1 min,
+ * 5 min, 15 min, 1 h, 6 h, 1 day): in the largest unit that divides it.
+ */
+export function bucketLabel(seconds: number): string {
+  if (!(seconds > 0)) return '–';
+  for (const [n, unit] of BUCKET_LABELS) {
+    if (seconds % n === 0) return `${seconds / n} ${unit === 'day' && seconds !== n ? 'days' : unit}`;
+  }
+  return `${seconds} s`;
+}
+
+/**
+ * minuteRange rounds a time range (ms) out to whole minutes, at least one
+ * minute long: a drag across a chart, as a scope.
+ */
+export function minuteRange(a: number, b: number): { start: string; end: string } {
+  const lo = Math.min(a, b);
+  const hi = Math.max(a, b);
+  const s = Math.floor(lo / 60e3) * 60e3;
+  const e = Math.max(Math.ceil(hi / 60e3) * 60e3, s + 60e3);
+  return { start: isoMinute(new Date(s)), end: isoMinute(new Date(e)) };
+}
+
+/**
+ * lastDayScope is the 24 hours up to an entity's last activity, its minute
+ * included: the scope the server gives a profile opened without one when
+ * the entity has been idle for a day (engine.DefaultScope). Empty when the
+ * time is unknown.
+ */
+export function lastDayScope(lastSeen: string | null | undefined): { start?: string; end?: string } {
+  const t = Date.parse(lastSeen ?? '');
+  if (!isFinite(t)) return {};
+  const end = Math.floor(t / 60e3) * 60e3 + 60e3;
+  return { start: isoMinute(new Date(end - 24 * 3600e3)), end: isoMinute(new Date(end)) };
+}

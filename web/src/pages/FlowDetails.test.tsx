@@ -4,7 +4,14 @@ import { FlowDetails } from './FlowDetails';
 
 // ECharts needs a canvas; jsdom has none. The chart is tested in Chromium (e2e).
 vi.mock('../components/Chart', () => ({
-  Chart: (p: { testid?: string; option: any }) => <div data-testid={p.testid} data-series={p.option.series.length} />,
+  // A drag across the chart is a button here: 02:17:40 to 02:40:05.
+  Chart: (p: { testid?: string; option: any; onBrush?: (a: number, b: number) => void }) => (
+    <div data-testid={p.testid} data-series={p.option.series.length}>
+      <button type="button" onClick={() => p.onBrush?.(Date.UTC(2026, 10, 19, 2, 17, 40), Date.UTC(2026, 10, 19, 2, 40, 5))}>
+        drag {p.testid}
+      </button>
+    </div>
+  ),
   timeTooltip: () => () => '',
   SERIES_COLORS: ['#000'],
   DASHES: ['solid'],
@@ -73,5 +80,14 @@ describe('FlowDetails', () => {
     expect(heads).toEqual(['srcaddr', 'line', 'object']);
     expect([...dialog.querySelectorAll('tbody td')].map((td) => td.textContent)).toEqual(['203.0.113.9', '42', HOSTILE]);
     expect(document.querySelector('img')).toBeNull();
+  });
+
+  it('names minute buckets and narrows the window to the minutes dragged across', async () => {
+    const v = render(<FlowDetails entity="instance:i-1" finding="f1" />);
+    expect(await v.findByText('Inbound bytes per 1 h')).toBeTruthy();
+    expect(v.getByText(/1 h buckets\./)).toBeTruthy();
+    fireEvent.click(v.getByText('drag chart-out'));
+    const p = new URLSearchParams(location.search);
+    expect([p.get('start'), p.get('end')]).toEqual(['2026-11-19T02:17', '2026-11-19T02:41']);
   });
 });

@@ -5,7 +5,7 @@ import { useAsync } from '../hooks';
 import { setParams, useLocation } from '../router';
 import { Chart, DASHES, SERIES_COLORS, SYMBOLS, timeTooltip, type EChartsOption } from '../components/Chart';
 import { ErrorBox, Loading, Mono, Pager, ScopePicker, SortHeader } from '../components/ui';
-import { entityHref, fmtBytes, fmtNum, fmtTime, isoMinute, protoName } from '../format';
+import { bucketLabel, entityHref, fmtBytes, fmtNum, fmtTime, minuteRange, protoName } from '../format';
 import { FILTER_FIELDS, formatFilter, parseFilter, rowLabel, validFilter, type FlowFilter } from '../flowfilter';
 import { toCsv } from '../csv';
 
@@ -100,12 +100,8 @@ export function FlowDetails({ entity, finding }: FlowDetailsProps) {
     return { in: mk('in'), out: mk('out') };
   }, [series.data, overall, log, metric]);
 
-  const onBrush = (a: number, b: number) => {
-    const s = new Date(Math.floor(a / 3600e3) * 3600e3);
-    let e = new Date(Math.ceil(b / 3600e3) * 3600e3);
-    if (e <= s) e = new Date(s.getTime() + 3600e3);
-    setParams({ start: isoMinute(s), end: isoMinute(e), offset: null });
-  };
+  // A drag selects whole minutes: flow panels are exact to the minute.
+  const onBrush = (a: number, b: number) => setParams({ ...minuteRange(a, b), offset: null });
   const onBucket = (x: number) => {
     if (!isFinite(x)) return;
     const bs = win?.bucket_seconds ?? 3600;
@@ -135,7 +131,7 @@ export function FlowDetails({ entity, finding }: FlowDetailsProps) {
       </div>
       {win ? (
         <p class="muted small">
-          Window {fmtTime(win.start)} → {fmtTime(win.end)} UTC, {win.bucket_seconds / 3600} h buckets (flow panels read the hourly rollup). Drag across a chart to narrow the window; click a bucket for its raw records.
+          Window {fmtTime(win.start)} → {fmtTime(win.end)} UTC, {bucketLabel(win.bucket_seconds)} buckets. Drag across a chart to narrow the window; click a bucket for its raw records.
         </p>
       ) : null}
       <FilterBar filters={filters} match={match} rowKey={rowKey} />
@@ -176,11 +172,11 @@ export function FlowDetails({ entity, finding }: FlowDetailsProps) {
       {charts ? (
         <div class="grid2 charts">
           <div>
-            <h3>Inbound {metric} per {(win?.bucket_seconds ?? 3600) / 3600} h{log ? ' (log scale)' : ''}</h3>
+            <h3>Inbound {metric} per {bucketLabel(win?.bucket_seconds ?? 3600)}{log ? ' (log scale)' : ''}</h3>
             <Chart option={charts.in} label="Inbound traffic over time" testid="chart-in" onBrush={onBrush} onClickBucket={onBucket} />
           </div>
           <div>
-            <h3>Outbound {metric} per {(win?.bucket_seconds ?? 3600) / 3600} h{log ? ' (log scale)' : ''}</h3>
+            <h3>Outbound {metric} per {bucketLabel(win?.bucket_seconds ?? 3600)}{log ? ' (log scale)' : ''}</h3>
             <Chart option={charts.out} label="Outbound traffic over time" testid="chart-out" onBrush={onBrush} onClickBucket={onBucket} />
           </div>
         </div>

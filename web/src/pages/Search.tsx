@@ -3,7 +3,7 @@ import { apiGet, type Entity } from '../api';
 import { useAsync } from '../hooks';
 import { navigate, useLocation } from '../router';
 import { ErrorBox, Loading } from '../components/ui';
-import { entityHref, fmtTime, isoMinute, typeName } from '../format';
+import { entityHref, fmtTime, lastDayScope, typeName } from '../format';
 
 interface SearchResponse {
   query: string;
@@ -14,12 +14,7 @@ interface SearchResponse {
 }
 
 /** lastDay is the 24 hours up to an entity's last activity: the scope a search result opens with. */
-function lastDay(e: Entity) {
-  const t = Date.parse(e.last_seen);
-  if (!isFinite(t)) return {};
-  const end = new Date(Math.ceil((t + 1) / 3600e3) * 3600e3);
-  return { start: isoMinute(new Date(end.getTime() - 24 * 3600e3)), end: isoMinute(end) };
-}
+const lastDay = (e: Entity) => lastDayScope(e.last_seen);
 
 export function SearchPage() {
   const { params } = useLocation();

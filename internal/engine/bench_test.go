@@ -178,7 +178,32 @@ func BenchmarkProfileSearchIP(b *testing.B) {
 	row := benchOne(b, st, `SELECT remote_addr FROM flow_rollup_hourly GROUP BY remote_addr ORDER BY sum(flows) DESC LIMIT 1`)
 	ip := row[0].(string)
 	latencies(b, func() error {
+		e.seen = seenCache{} // each search looks its last seen up
 		_, err := e.Search(context.Background(), ip)
 		return err
 	})
+}
+
+// BenchmarkProfileDefaultScope: the default scope of a profile opened
+// without one, from the entity's reference (its last seen looked up), for
+// the busiest instance and address and the address last seen longest ago.
+func BenchmarkProfileDefaultScope(b *testing.B) {
+	e, st := benchEngine(b)
+	inst, _ := busiestInstance(b, st)
+	busy := benchOne(b, st, `SELECT remote_addr FROM flow_rollup_hourly GROUP BY remote_addr ORDER BY sum(flows) DESC LIMIT 1`)[0].(string)
+	rare := benchOne(b, st, `SELECT remote_addr FROM flow_rollup_hourly WHERE remote_addr IS NOT NULL GROUP BY remote_addr ORDER BY max(hour), remote_addr LIMIT 1`)[0].(string)
+	for name, id := range map[string]string{"instance": inst, "busy-ip": "ip:" + busy, "rare-ip": "ip:" + rare} {
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			latencies(b, func() error {
+				e.seen = seenCache{} // each scope looks its last seen up
+				ent, err := e.EntityRef(ctx, id)
+				if err != nil {
+					return err
+				}
+				_, err = e.DefaultScope(ctx, ent)
+				return err
+			})
+		})
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gumshoe-dev/gumshoe/internal/store"
@@ -21,9 +22,10 @@ import (
 
 // Engine answers investigation questions over one store.
 type Engine struct {
-	st  *store.Store
-	now func() time.Time
-	log *slog.Logger
+	st   *store.Store
+	now  func() time.Time
+	log  *slog.Logger
+	seen seenCache
 }
 
 // Options configures New.
@@ -114,7 +116,9 @@ func need(ent *store.Entity, panel string) error {
 }
 
 // DefaultScope returns the scope a profile opens with: the finding's
-// window for a finding entity, else the last 24 hours.
+// window for a finding entity, else the last 24 hours, or the last day of
+// the entity's activity when that ended before them (see IdleScope). An
+// entity without its last seen (from EntityRef) has it looked up.
 func (e *Engine) DefaultScope(ctx context.Context, ent *store.Entity) (Scope, error) {
 	if ent.Type == "finding" {
 		f, err := e.st.FindingByID(ctx, ent.NaturalKey)
@@ -123,7 +127,95 @@ func (e *Engine) DefaultScope(ctx context.Context, ent *store.Entity) (Scope, er
 		}
 		return FindingScope(f.FirstSeen, f.LastSeen, e.now()), nil
 	}
-	return EntityScope(e.now()), nil
+	last := ent.LastSeen
+	if last == nil {
+		var err error
+		if last, err = e.lastSeen(ctx, ent.ID); err != nil {
+			return Scope{}, err
+		}
+	}
+	return IdleScope(e.now(), last), nil
+}
+
+// seenTTL is how long a looked-up last seen is reused: a profile opened
+// without a scope asks every panel at once, each with the default scope.
+const seenTTL = 30 * time.Second
+
+// seenCache shares store.LastSeen lookups between concurrent requests and
+// keeps their answers for seenTTL.
+type seenCache struct {
+	mu sync.Mutex
+	m  map[string]*seenEntry
+}
+
+type seenEntry struct {
+	done chan struct{}
+	at   time.Time
+	last *time.Time
+	err  error
+}
+
+// lastSeen returns store.LastSeen(id), read once for concurrent callers
+// and reused for seenTTL. The lookup runs to its end even when the
+// request that started it is cancelled: others may be waiting for it.
+func (e *Engine) lastSeen(ctx context.Context, id string) (*time.Time, error) {
+	c := &e.seen
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]*seenEntry{}
+	}
+	ent, ok := c.m[id]
+	if !ok || (ent.err == nil && !ent.at.IsZero() && time.Since(ent.at) > seenTTL) {
+		if len(c.m) > 4096 {
+			for k, v := range c.m {
+				if !v.at.IsZero() && time.Since(v.at) > seenTTL {
+					delete(c.m, k)
+				}
+			}
+		}
+		ent = &seenEntry{done: make(chan struct{})}
+		c.m[id] = ent
+		c.mu.Unlock()
+		last, err := e.st.LastSeen(context.WithoutCancel(ctx), id)
+		c.mu.Lock()
+		ent.last, ent.err, ent.at = last, err, time.Now()
+		if err != nil {
+			delete(c.m, id)
+		}
+		c.mu.Unlock()
+		close(ent.done)
+	} else {
+		c.mu.Unlock()
+	}
+	select {
+	case <-ent.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if ent.last == nil {
+		return nil, ent.err
+	}
+	t := *ent.last
+	return &t, ent.err
+}
+
+// IdleScope is an entity's default scope: EntityScope(now), unless the
+// entity was last seen before that starts (more than a day ago); then
+// the 24 hours up to its last activity, the minute of it included (its
+// last seen truncated to the minute, plus one), with Source
+// "entity_last_activity". Without a last seen it is EntityScope(now).
+func IdleScope(now time.Time, lastSeen *time.Time) Scope {
+	sc := EntityScope(now)
+	if lastSeen == nil || !lastSeen.Before(sc.Start) {
+		return sc
+	}
+	end := lastSeen.UTC().Truncate(time.Minute).Add(time.Minute)
+	idle, err := NewScope(end.Add(-24*time.Hour), end)
+	if err != nil {
+		return sc
+	}
+	idle.Source = "entity_last_activity"
+	return idle
 }
 
 // ScopeForFinding returns a finding's default scope.

@@ -447,6 +447,13 @@ func TestSearch(t *testing.T) {
 				ids = append(ids, ent.ID)
 			}
 		}
+		for _, ents := range res.ByType {
+			for _, ent := range ents {
+				if ent.Type != "finding" && ent.LastSeen == nil {
+					t.Errorf("Search(%q): %s has no last seen", c.q, ent.ID)
+				}
+			}
+		}
 		if res.Kind != c.kind || (c.wantID != "" && !slices.Contains(ids, c.wantID)) || (c.wantID == "" && len(ids) != 0) {
 			b, _ := json.Marshal(res)
 			t.Errorf("Search(%q) = %s; want kind %s with %q", c.q, b, c.kind, c.wantID)
@@ -505,6 +512,9 @@ func TestTargetedLookupsMatchViews(t *testing.T) {
 		ref, err := fixtureStore.EntityRef(ctx, id)
 		if err != nil || ref.Type != ent.Type || ref.NaturalKey != ent.NaturalKey || fmt.Sprint(ref.Attributes) != fmt.Sprint(ent.Attributes) {
 			t.Errorf("EntityRef(%q) = %+v, %v; want type %s, key %s", id, ref, err, ent.Type, ent.NaturalKey)
+		}
+		if last, err := fixtureStore.LastSeen(ctx, id); err != nil || last == nil || !last.Equal(row[4].(time.Time)) {
+			t.Errorf("LastSeen(%q) = %v, %v; the entities view has %v", id, last, err, row[4])
 		}
 		got, err := fixtureStore.Neighbours(ctx, id, start, end, 1000)
 		if err != nil {
@@ -834,5 +844,107 @@ func TestHourAlignedScopeMatchesParts(t *testing.T) {
 		if string(got) != string(want) {
 			t.Errorf("row %s: hours %s; parts %s", r.ID, want, got)
 		}
+	}
+}
+
+// TestDefaultScopeOfIdleEntity: a profile opened without a scope on an
+// entity idle for more than a day reads the last day of its activity,
+// found from the entity's reference alone (the API's panels have no last
+// seen), the minute of its last activity included.
+func TestDefaultScopeOfIdleEntity(t *testing.T) {
+	e := fixture(t)
+	ctx := context.Background()
+	later := fixtureNow.Add(3*24*time.Hour + 17*time.Minute)
+	idle, err := New(fixtureStore, Options{Now: func() time.Time { return later }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{
+		"instance:i-0a1b2c3d4e5f67890", "interface:eni-0123456789abcdef0", "ip:198.51.100.7", "ip:10.0.1.25",
+		"iam_user:arn:aws:iam::111122223333:user/alice",
+	} {
+		full := entity(t, e, id)
+		if full.LastSeen == nil {
+			t.Fatalf("%s has no last seen", id)
+		}
+		ref, err := e.EntityRef(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref.LastSeen != nil {
+			t.Fatalf("EntityRef(%s) has a last seen: the test would not look it up", id)
+		}
+		last, err := fixtureStore.LastSeen(ctx, id)
+		if err != nil || last == nil || !last.Equal(*full.LastSeen) {
+			t.Errorf("LastSeen(%s) = %v, %v; want the entities view's %s", id, last, err, full.LastSeen)
+		}
+		// Now, a day after the fixture: the last 24 hours hold its activity.
+		sc, err := e.DefaultScope(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sc.Source != "entity_default" || !sc.End.Equal(fixtureNow.Add(time.Minute)) {
+			t.Errorf("%s: default scope at the fixture's now = %s–%s (%s); want the last 24 hours", id, sc.Start, sc.End, sc.Source)
+		}
+		// Three days later: the last day of its activity.
+		sc, err = idle.DefaultScope(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := full.LastSeen.Truncate(time.Minute).Add(time.Minute)
+		if sc.Source != "entity_last_activity" || !sc.End.Equal(end) || !sc.Start.Equal(end.Add(-24*time.Hour)) || sc.BucketSeconds != 900 {
+			t.Errorf("%s (last seen %s): idle default scope = %s–%s (%s, %d s); want the 24 h to %s, entity_last_activity, 900 s",
+				id, full.LastSeen, sc.Start, sc.End, sc.Source, sc.BucketSeconds, end)
+		}
+		if got, err := idle.DefaultScope(ctx, full); err != nil || got != sc {
+			t.Errorf("%s: default scope from the full entity = %+v, %v; want %+v", id, got, err, sc)
+		}
+	}
+	if last, err := fixtureStore.LastSeen(ctx, "ip:203.0.113.254"); err != nil || last != nil {
+		t.Errorf("LastSeen of an unknown address = %v, %v; want nil", last, err)
+	}
+	// Seen exactly on a minute: that minute is in the scope.
+	on := time.Date(2025, 3, 1, 10, 15, 0, 0, time.UTC)
+	if sc := IdleScope(later, &on); !sc.End.Equal(on.Add(time.Minute)) {
+		t.Errorf("IdleScope(last seen %s) ends %s; want %s", on, sc.End, on.Add(time.Minute))
+	}
+	if sc := IdleScope(later, nil); sc.Source != "entity_default" {
+		t.Errorf("IdleScope without a last seen = %+v; want the entity default", sc)
+	}
+}
+
+// TestLastSeenShared: concurrent default scopes of one entity share one
+// lookup, and agree.
+func TestLastSeenShared(t *testing.T) {
+	fixture(t)
+	later := fixtureNow.Add(3 * 24 * time.Hour)
+	e, err := New(fixtureStore, Options{Now: func() time.Time { return later }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := e.EntityRef(context.Background(), "ip:198.51.100.7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	scopes := make([]Scope, 8)
+	for i := range scopes {
+		wg.Go(func() {
+			sc, err := e.DefaultScope(context.Background(), ref)
+			if err != nil {
+				t.Error(err)
+			}
+			scopes[i] = sc
+		})
+	}
+	wg.Wait()
+	for _, sc := range scopes {
+		if sc != scopes[0] || sc.Source != "entity_last_activity" {
+			t.Errorf("scopes = %+v; want one, entity_last_activity", scopes)
+			break
+		}
+	}
+	if n := len(e.seen.m); n != 1 {
+		t.Errorf("%d cached lookups; want 1", n)
 	}
 }

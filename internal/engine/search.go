@@ -73,7 +73,7 @@ func classify(q string) (string, []string) {
 // CIDR block, an instance or interface ID, an ARN, an access key, an
 // account, a user agent, a bucket, a domain or a finding ID; values that
 // contain the string when nothing matches exactly as typed. Exact matches
-// come without first and last seen (see exact).
+// come with their last seen but without first seen (see exact).
 func (e *Engine) Search(ctx context.Context, q string) (*SearchResult, error) {
 	q = strings.TrimSpace(q)
 	if q == "" {
@@ -176,8 +176,11 @@ func exactIDs(kind, q string) []string {
 }
 
 // exact returns the entities whose IDs the string names: their type, key
-// and name, without first and last seen (the details panel sums those),
-// so that an address busy in millions of flows is found at its first row.
+// and name, and their last seen (store.LastSeen: the newest rollup files
+// first, so that an address busy in millions of flows is answered from
+// its last hours), without first seen (the details panel sums that over
+// every row). The console opens a result on the last day of its
+// activity.
 func (e *Engine) exact(ctx context.Context, kind, q string) ([]store.Entity, error) {
 	var out []store.Entity
 	for _, id := range exactIDs(kind, q) {
@@ -186,6 +189,9 @@ func (e *Engine) exact(ctx context.Context, kind, q string) ([]store.Entity, err
 			continue
 		}
 		if err != nil {
+			return nil, err
+		}
+		if ent.LastSeen, err = e.lastSeen(ctx, id); err != nil {
 			return nil, err
 		}
 		ent.Exact = true

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -171,6 +172,91 @@ FROM graph_entities WHERE entity_id = $1 GROUP BY type, natural_key LIMIT 1`, id
 		e.Type = t
 	}
 	return e, s.addressAttributes(ctx, e)
+}
+
+// rollupKeyColumns are the rollup columns that hold each flow entity's
+// key, as the entities view reads them.
+var rollupKeyColumns = map[string][]string{
+	"instance":  {"instance_id"},
+	"interface": {"interface_id"},
+	"ip":        {"local_addr", "remote_addr"},
+}
+
+// LastSeen returns when an entity was last seen, as the entities view
+// has it (nil when never), without reading all its rows: the graph
+// table's rows of it and, for a flow entity, the rollup files newest
+// first (by the latest start time of their segment's flow records of
+// that day, lake_files max_time), one file and then twice as many at each
+// step, until no file left can hold a later time. A record counts by its
+// start time there, so one that started before the entity's last seen
+// in a file passed over and ended after it is missed: by at most a
+// record's length, minutes.
+func (s *Store) LastSeen(ctx context.Context, id string) (*time.Time, error) {
+	var graph sql.NullTime
+	if err := s.db.QueryRowContext(ctx, `SELECT max(last_seen) FROM graph_entities WHERE entity_id = $1`, id).Scan(&graph); err != nil {
+		return nil, fmt.Errorf("last seen: %w", err)
+	}
+	best := nullTime(graph)
+	prefix, key, _ := strings.Cut(id, ":")
+	cols, ok := rollupKeyColumns[prefix]
+	if !ok || key == "" {
+		return best, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `WITH f AS (
+	SELECT path, segment_id, table_name, max_time,
+		regexp_extract(path, '/date=([0-9]{4}-[0-9]{2}-[0-9]{2})/', 1) AS day
+	FROM lake_files WHERE table_name IN ($1, $2)
+), times AS (
+	SELECT segment_id, day, max(max_time) AS latest FROM f WHERE table_name = $1 GROUP BY ALL
+)
+SELECT f.path, coalesce(t.latest, TRY_CAST(f.day AS DATE) + INTERVAL 1 DAY, TIMESTAMP '9999-12-31') AS latest
+FROM f LEFT JOIN times t USING (segment_id, day)
+WHERE f.table_name = $2
+ORDER BY latest DESC, f.path`, flowTable, rollupTable)
+	if err != nil {
+		return nil, fmt.Errorf("last seen: %w", err)
+	}
+	type rollupFile struct {
+		path   string
+		latest time.Time
+	}
+	var files []rollupFile
+	for rows.Next() {
+		var f rollupFile
+		if err := rows.Scan(&f.path, &f.latest); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("last seen: %w", err)
+		}
+		files = append(files, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("last seen: %w", err)
+	}
+	for i, n := 0, 1; i < len(files); i, n = i+n, n*2 {
+		if best != nil && !files[i].latest.After(*best) {
+			break // no record left started after what is known
+		}
+		var paths []string
+		for _, f := range files[i:min(i+n, len(files))] {
+			paths = append(paths, "'"+sqlQuote(filepath.Join(s.lakeDir, f.path))+"'")
+		}
+		src := "read_parquet([" + strings.Join(paths, ", ") + "], hive_partitioning = false)"
+		// One scan per column (an equality on a plain column is pushed
+		// into the Parquet scan; an OR is evaluated on every row).
+		var parts []string
+		for _, c := range cols {
+			parts = append(parts, "SELECT max(last_seen) AS l FROM "+src+" WHERE "+c+" = $1")
+		}
+		var last sql.NullTime
+		if err := s.db.QueryRowContext(ctx, "SELECT max(l) FROM ("+strings.Join(parts, " UNION ALL ")+")", key).Scan(&last); err != nil {
+			return nil, fmt.Errorf("last seen: %w", err)
+		}
+		if t := nullTime(last); t != nil && (best == nil || t.After(*best)) {
+			best = t
+		}
+	}
+	return best, nil
 }
 
 // addressAttributes gives an address entity the attributes the entities

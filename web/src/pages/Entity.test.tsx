@@ -11,7 +11,7 @@ const ID = 'instance:i-084b9491016299336';
 const entity = { id: ID, type: 'instance', natural_key: 'i-084b9491016299336', display_name: 'i-084b9491016299336', account_id: '777788889999', first_seen: '2026-11-17T00:03:15Z', last_seen: '2026-11-19T23:59:59Z' };
 const PANELS = ['/findings', '/api-calls', '/observed/ips', '/roles', '/buckets', '/flow-volume'];
 
-/** serve answers the profile's requests; the default scope is the day before "now", 2026-11-23. */
+/** serve answers the profile's requests; the default scope is the last day of activity (the entity is idle on "now", 2026-11-23). */
 function serve() {
   const seen: URL[] = [];
   vi.stubGlobal('fetch', async (url: string) => {
@@ -20,7 +20,7 @@ function serve() {
     const start = u.searchParams.get('start');
     const scope = start
       ? { start: start + ':00Z', end: u.searchParams.get('end') + ':00Z', bucket_seconds: 3600, source: 'request' }
-      : { start: '2026-11-22T12:00:00Z', end: '2026-11-23T12:00:00Z', bucket_seconds: 3600, source: 'entity_default' };
+      : { start: '2026-11-19T00:00:00Z', end: '2026-11-20T00:00:00Z', bucket_seconds: 900, source: 'entity_last_activity' };
     const rest = u.pathname.replace('/api/v1/entities/' + encodeURIComponent(ID), '');
     let body: unknown;
     if (rest === '') body = { entity, scope, panels: ['details', 'findings', 'api-calls', 'observed', 'buckets', 'flow-volume', 'flows'], related: [] };
@@ -50,18 +50,19 @@ describe('entity profile', () => {
     await waitFor(() => expect(seen.length).toBe(7));
     expect(seen.filter((u) => u.pathname.endsWith('/findings') || u.searchParams.get('start') === '2026-11-19T00:00').length).toBe(7);
   });
-  it('without a scope, reads the details first, moves to the last day of activity, and asks each panel once, there', async () => {
+  it('without a scope, asks every panel at once without one and shows the scope the server chose', async () => {
     history.replaceState(null, '', '/entities/' + encodeURIComponent(ID));
     const seen = serve();
     const v = render(<EntityPage id={ID} />);
-    await waitFor(() => expect(new URLSearchParams(location.search).get('start')).toBe('2026-11-19T00:00'));
-    expect(location.search).toBe('?start=2026-11-19T00%3A00&end=2026-11-20T00%3A00');
-    await v.findByText(/Scope 2026-11-19 00:00:00 → 2026-11-20 00:00:00 UTC/);
-    await waitFor(() => expect(seen.length).toBe(8));
+    await waitFor(() => expect(seen.length).toBe(7));
+    // All at once: the seven requests are out before the first answer is shown.
+    expect(seen.map((u) => u.pathname.replace('/api/v1/entities/' + encodeURIComponent(ID), '')).sort()).toEqual(['', ...PANELS].sort());
+    expect(seen.every((u) => !u.searchParams.has('start') && !u.searchParams.has('end'))).toBe(true);
+    await v.findByText(/Scope 2026-11-19 00:00:00 → 2026-11-20 00:00:00 UTC \(the last day of its activity/);
     await new Promise((r) => setTimeout(r, 20));
-    const paths = seen.map((u) => u.pathname.replace('/api/v1/entities/' + encodeURIComponent(ID), '') + (u.searchParams.get('start') ? ' @' + u.searchParams.get('start') : ''));
-    // The first details (default scope) and the findings (no scope) go at once; no panel is read on the empty default day.
-    expect(paths.slice(0, 2).sort()).toEqual(['', '/findings']);
-    expect(paths.slice(2).sort()).toEqual([' @2026-11-19T00:00', ...PANELS.filter((p) => p !== '/findings').map((p) => p + ' @2026-11-19T00:00')].sort());
+    expect(seen.length).toBe(7);
+    expect(location.search).toBe('');
+    // The flow details link carries the scope shown.
+    expect(v.getByText(/flow details/i, { selector: 'a' }).getAttribute('href')).toContain('start=2026-11-19T00%3A00');
   });
 });

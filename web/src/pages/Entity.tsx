@@ -1,7 +1,7 @@
-import { useEffect, useMemo } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import { apiGet, type Bucket, type EntityDetails, type Finding, type Scope } from '../api';
 import { useAsync } from '../hooks';
-import { navigate, setParams, useLocation, withParams } from '../router';
+import { setParams, useLocation } from '../router';
 import { Chart, timeTooltip, type EChartsOption } from '../components/Chart';
 import { ErrorBox, KV, Loading, Panel, ScopePicker, SeverityBadge, Tabs } from '../components/ui';
 import { RunInvestigation } from './Investigations';
@@ -33,15 +33,12 @@ const OBSERVED = [
   { id: 'api-calls', label: 'API calls' },
 ];
 
-const SCOPE_SOURCES: Record<string, string> = { finding: "the finding's window", request: 'as chosen', entity_default: 'the last 24 hours' };
-
-/** idleScope is the last day of an entity's activity when that ended before the default scope, else null. */
-function idleScope(d: EntityDetails): { start: string; end: string } | null {
-  const last = Date.parse(d.entity.last_seen);
-  if (!isFinite(last) || last >= Date.parse(d.scope.start)) return null;
-  const e = new Date(Math.ceil((last + 1) / 3600e3) * 3600e3);
-  return { start: isoMinute(new Date(e.getTime() - 24 * 3600e3)), end: isoMinute(e) };
-}
+const SCOPE_SOURCES: Record<string, string> = {
+  finding: "the finding's window",
+  request: 'as chosen',
+  entity_default: 'the last 24 hours',
+  entity_last_activity: 'the last day of its activity: none in the last 24 hours',
+};
 
 function opt<T>(p: Promise<T>): Promise<T | null> {
   // A panel the type does not have answers not_applicable: not an error here.
@@ -61,33 +58,22 @@ export function EntityPage({ id }: { id: string }) {
   const ct = params.get('ct');
   const ctv = params.get('ctv');
   const cto = +(params.get('cto') ?? 0) || 0;
-  // With no scope in the URL, the details request alone goes first: its
-  // answer says where the entity's activity ends, and an entity idle for
-  // the last day moves the scope to its last day of activity before the
-  // panels are asked (else every panel would be read twice).
-  const unscoped = !start && !end && !finding;
+  // Without a scope in the URL every panel is asked without one: the
+  // server gives each the entity's default scope (the last 24 hours, or
+  // the last day of its activity when that ended earlier), the one the
+  // details answer shows.
   const q = { start, end, finding };
   const qk = id + JSON.stringify(q);
   const enc = '/entities/' + encodeURIComponent(id);
   const details = useAsync('d' + qk, (s) => apiGet<EntityDetails>(enc, q, s));
   const d = details.data;
-  const current = d && details.key === 'd' + qk ? d : null;
-  const moved = unscoped && current ? idleScope(current) : null;
-  // The panels' scope: the URL's, else the server's default; a moved
-  // scope goes to the URL first, and the panels are asked with the
-  // details of it, which are queued first (the slowest request).
-  const pq = !unscoped ? q : current && !moved ? { start: current.scope.start.slice(0, 16), end: current.scope.end.slice(0, 16), finding: null } : null;
-  const pk = pq ? id + JSON.stringify(pq) : null;
-  useEffect(() => {
-    if (moved) navigate(withParams(moved), true);
-  }, [moved?.start, moved?.end]);
   // Every panel is requested at once: no panel waits for another.
   const findings = useAsync('f' + id, (s) => opt(apiGet<{ findings: Finding[] }>(enc + '/findings', undefined, s)));
-  const calls = useAsync(pk && 'c' + pk, (s) => opt(apiGet<ApiCalls>(enc + '/api-calls', pq!, s)));
-  const observed = useAsync(pk && 'o' + kind + pk, (s) => opt(apiGet<Observed>(enc + '/observed/' + kind, pq!, s)));
-  const roles = useAsync(pk && 'r' + pk, (s) => opt(apiGet<Rows<any>>(enc + '/roles', pq!, s)));
-  const buckets = useAsync(pk && 'b' + pk, (s) => opt(apiGet<Rows<any>>(enc + '/buckets', pq!, s)));
-  const volume = useAsync(pk && 'v' + pk, (s) => opt(apiGet<{ window: any; buckets: Bucket[] }>(enc + '/flow-volume', pq!, s)));
+  const calls = useAsync('c' + qk, (s) => opt(apiGet<ApiCalls>(enc + '/api-calls', q, s)));
+  const observed = useAsync('o' + kind + qk, (s) => opt(apiGet<Observed>(enc + '/observed/' + kind, q, s)));
+  const roles = useAsync('r' + qk, (s) => opt(apiGet<Rows<any>>(enc + '/roles', q, s)));
+  const buckets = useAsync('b' + qk, (s) => opt(apiGet<Rows<any>>(enc + '/buckets', q, s)));
+  const volume = useAsync('v' + qk, (s) => opt(apiGet<{ window: any; buckets: Bucket[] }>(enc + '/flow-volume', q, s)));
 
   const panels = new Set(d?.panels ?? []);
   const scope = d?.scope;

@@ -319,6 +319,31 @@ try {
   await page.mouse.up();
   await page.waitForURL((u) => u.searchParams.get('start') !== before, { timeout: 3000 }).catch(() => {});
   check(new URL(page.url()).searchParams.get('start') !== before, 'dragging on the chart sets the time window');
+  {
+    const u = new URL(page.url()).searchParams;
+    const [s, e] = [u.get('start'), u.get('end')];
+    check(/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(s ?? '') && /^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(e ?? '') && e > s, `the dragged window is whole minutes: ${s} → ${e}`);
+    // The window's text follows the new scope once its answer is in.
+    await page.getByText(`Window ${(s ?? '').replace('T', ' ')}:00 → ${(e ?? '').replace('T', ' ')}:00 UTC`).waitFor();
+    const text = await page.getByTestId('flow-details').innerText();
+    const label = /, (\d+ (?:min|h|day)) buckets\./.exec(text)?.[1];
+    check(label && text.includes(`Inbound bytes per ${label}`), `the charts name the window's bucket: ${label}`);
+  }
+
+  // A profile opened without a scope, as a bookmark or a link elsewhere:
+  // the demo ended days before now, so the server's default scope is the
+  // last day of the instance's activity, and every panel is read on it.
+  await timed('entity profile without a scope', async () => {
+    await page.goto(`${base}/entities/${encodeURIComponent('instance:' + XSS_INSTANCE)}`);
+    await page.getByText(/the last day of its activity/).waitFor();
+    await page.getByTestId('volume-chart').waitFor();
+  });
+  {
+    const head = await page.locator('.entity-head').innerText();
+    check(head.includes('Scope 2026-11-19 00:00:00 → 2026-11-20 00:00:00 UTC'), "an idle instance's profile opens on the day up to its last activity (23:59:59)");
+    check(!new URL(page.url()).searchParams.has('start'), 'the profile is not moved to another URL');
+  }
+  await shot('04b-entity-no-scope');
 
   // The hostile user agent on erin's profile.
   await page.goto(`${base}/entities/${encodeURIComponent('iam_user:arn:aws:iam::777788889999:user/erin')}?start=2026-11-19T00:00&end=2026-11-20T00:00&observed=user-agents`);

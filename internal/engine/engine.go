@@ -3,8 +3,10 @@
 // finding annotations, filters and series, the raw records behind any
 // aggregate, and search across identifiers. It follows Amazon Detective's
 // semantics (see docs/api.md) with exact counts and minute-precision
-// scopes. Flow panels read the hourly rollup, never raw flows; only the
-// raw-records drill-down reads flow_logs.
+// scopes. Flow panels read the hourly rollup for the whole hours of a
+// scope and the raw records only for the minutes of its partial hours
+// (and for buckets shorter than an hour); the raw-records drill-down
+// reads flow_logs.
 package engine
 
 import (

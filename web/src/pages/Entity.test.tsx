@@ -24,7 +24,7 @@ function serve() {
     const rest = u.pathname.replace('/api/v1/entities/' + encodeURIComponent(ID), '');
     let body: unknown;
     if (rest === '') body = { entity, scope, panels: ['details', 'findings', 'api-calls', 'observed', 'buckets', 'flow-volume', 'flows'], related: [] };
-    else if (rest === '/findings') body = { findings: [] };
+    else if (rest === '/findings') body = { findings: [{ id: 'f1', type: 'Recon:EC2/Portscan', title: 'Port scan', severity: 5, severity_label: 'Medium', first_seen: '2026-11-19T02:12:30Z', last_seen: '2026-11-19T02:16:10Z' }] };
     else if (rest === '/roles') return new Response(JSON.stringify({ error: { code: 'not_applicable', message: 'no roles panel' } }), { status: 404 });
     else if (rest === '/api-calls') body = { scope, buckets: [], total_success: 0, total_failure: 0, baseline_avg_success: 0, baseline_avg_failure: 0 };
     else if (rest === '/observed/ips') body = { kind: 'ips', newly_observed: 0, values: [] };
@@ -49,6 +49,8 @@ describe('entity profile', () => {
     await v.findByTestId('related');
     await waitFor(() => expect(seen.length).toBe(7));
     expect(seen.filter((u) => u.pathname.endsWith('/findings') || u.searchParams.get('start') === '2026-11-19T00:00').length).toBe(7);
+    // "set scope" asks for the finding's window, which the server sets (to the minute).
+    expect((await v.findByText('set scope')).getAttribute('href')).toBe('/entities/' + encodeURIComponent(ID) + '?finding=f1');
   });
   it('without a scope, asks every panel at once without one and shows the scope the server chose', async () => {
     history.replaceState(null, '', '/entities/' + encodeURIComponent(ID));

@@ -6,7 +6,7 @@ import { Chart, timeTooltip, type EChartsOption } from '../components/Chart';
 import { ErrorBox, KV, Loading, Panel, ScopePicker, SeverityBadge, Tabs } from '../components/ui';
 import { RunInvestigation } from './Investigations';
 import { ApiRecords } from '../components/ApiRecords';
-import { entityHref, entityKey, entityType, fmtBytes, fmtNum, fmtTime, isoMinute, typeName } from '../format';
+import { entityHref, entityKey, entityType, fmtBytes, fmtNum, fmtTime, typeName } from '../format';
 
 interface ApiCalls {
   scope: Scope;
@@ -190,7 +190,9 @@ export function EntityPage({ id }: { id: string }) {
                         <br />
                         {fmtTime(f.last_seen)}
                         <br />
-                        <a href={entityHref(id, { start: isoMinute(new Date(Date.parse(f.first_seen) - 3600e3)), end: isoMinute(new Date(Math.ceil((Date.parse(f.last_seen) + 1) / 3600e3) * 3600e3 + 3600e3)), finding: f.id })}>set scope</a>
+                        <a href={entityHref(id, { finding: f.id })} title="the finding's first to last seen, an hour either side, to the minute (as the server sets it)">
+                          set scope
+                        </a>
                       </td>
                     </tr>
                   ))}

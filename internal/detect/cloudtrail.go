@@ -384,6 +384,9 @@ func isDiscovery(api string) bool {
 // anomalous: APIs a principal had not called in its baseline, from an
 // address it had not used either.
 func (r *run) anomalous(ctx context.Context) error {
+	if err := r.st.DetectSyncAPIHours(ctx, r.sc.ToSegment); err != nil {
+		return err
+	}
 	events, err := r.st.DetectNewAPICalls(ctx, r.sc.CloudTrail, r.cfg.BaselineDays, r.cfg.MinBaseline)
 	if err != nil {
 		return err

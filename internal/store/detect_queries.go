@@ -766,14 +766,77 @@ ORDER BY e.event_time, e.event_id`, append([]any{ts(start), ts(end)}, args...)..
 	return out, nil
 }
 
+// apiHoursState names the watermark of detect_api_hours and
+// detect_addr_hours in detect_state.
+const apiHoursState = "api_hours"
+
+// DetectSyncAPIHours brings detect_api_hours and detect_addr_hours up to
+// the segments through to: the distinct (principal, API, hour) and
+// (principal, source address, hour) of the CloudTrail events, which is
+// what the novelty of a principal's API calls and addresses is read from
+// (DetectNewAPICalls), so that a run after a small batch compares with 45
+// days of history without reading 45 days of events. The first call (or
+// the first on a database from before these tables) reads every CloudTrail
+// file once. The principal is ctPrincipal's.
+func (s *Store) DetectSyncAPIHours(ctx context.Context, to int64) error {
+	var from int64
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT segment_id FROM detect_state WHERE name = $1), 0)`, apiHoursState).Scan(&from); err != nil {
+		return fmt.Errorf("detect: api hours watermark: %w", err)
+	}
+	if from >= to {
+		return nil
+	}
+	files, err := s.segmentFiles(ctx, cloudtrailTable, from, to)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("detect: api hours: %w", err)
+	}
+	defer tx.Rollback()
+	if len(files) > 0 {
+		// The files keep some NULLs as empty strings (the views NULLIF
+		// them); so does this.
+		src := `(SELECT ` + ctPrincipal + ` AS principal, event_source, event_name, source_ip, date_trunc('hour', event_time) AS hour
+	FROM (SELECT NULLIF(user_type, '') AS user_type, NULLIF(session_issuer_arn, '') AS session_issuer_arn, NULLIF(user_arn, '') AS user_arn,
+		NULLIF(principal_id, '') AS principal_id, NULLIF(event_source, '') AS event_source, NULLIF(event_name, '') AS event_name,
+		NULLIF(source_ip, '') AS source_ip, event_time
+		FROM read_parquet(` + parquetList(files) + `, hive_partitioning = false, union_by_name = true)))`
+		if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE new_ct_hours AS
+SELECT DISTINCT principal, event_source, event_name, source_ip, hour FROM `+src+` WHERE principal IS NOT NULL`); err != nil {
+			return fmt.Errorf("detect: api hours: %w", err)
+		}
+		for _, stmt := range []string{
+			`INSERT INTO detect_api_hours SELECT DISTINCT principal, event_source, event_name, hour FROM new_ct_hours
+EXCEPT SELECT principal, event_source, event_name, hour FROM detect_api_hours`,
+			`INSERT INTO detect_addr_hours SELECT DISTINCT principal, source_ip, hour FROM new_ct_hours
+EXCEPT SELECT principal, source_ip, hour FROM detect_addr_hours`,
+			`DROP TABLE new_ct_hours`,
+		} {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("detect: api hours: %w", err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO detect_state VALUES ($1, $2, now()::TIMESTAMP)`, apiHoursState, to); err != nil {
+		return fmt.Errorf("detect: api hours watermark: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("detect: api hours: %w", err)
+	}
+	return nil
+}
+
 // DetectNewAPICalls returns the events of the hours whose principal had
 // not called the same API (service and operation) in the baselineDays
 // before the event's hour, had not called anything from the event's source
 // address in that time either, and whose activity in that time began at
-// least minBaseline before the hour. Novelty is read from the distinct
-// (principal, API, hour) and (principal, address, hour) combinations, each
-// compared with the previous hour it occurred in, so the cost grows with
-// those combinations, not with the square of a busy principal's events.
+// least minBaseline before the hour. Novelty is read from detect_api_hours
+// and detect_addr_hours (DetectSyncAPIHours must have covered the hours'
+// segments): each (principal, API) and (principal, address) the hours used
+// is compared with the previous hour it occurred in, so the cost grows
+// with those combinations, not with 45 days of events.
 func (s *Store) DetectNewAPICalls(ctx context.Context, hours []TimeRange, baselineDays int, minBaseline time.Duration) ([]CTEvent, error) {
 	if len(hours) == 0 {
 		return nil, nil
@@ -781,29 +844,25 @@ func (s *Store) DetectNewAPICalls(ctx context.Context, hours []TimeRange, baseli
 	first, last := hours[0].Start, hours[len(hours)-1].End
 	pred, args := rangePredicate("event_time", hours, 4)
 	args = append([]any{int64(minBaseline / time.Second), ts(first.AddDate(0, 0, -baselineDays)), ts(last)}, args...)
-	// The history read is that of the principals active in the hours,
-	// and for novelty that of the APIs and addresses they used there:
-	// after a small batch, a fraction of the 45 days.
 	q := fmt.Sprintf(`WITH cur AS MATERIALIZED (
 	SELECT DISTINCT %[1]s AS principal, event_source, event_name, source_ip FROM cloudtrail_events
 	WHERE %[2]s AND user_type IN ('IAMUser', 'AssumedRole', 'Root', 'FederatedUser')
-), ev AS MATERIALIZED (
-	SELECT DISTINCT %[1]s AS principal, event_source, event_name, source_ip, date_trunc('hour', event_time) AS hour
-	FROM cloudtrail_events
-	WHERE event_time >= $2::TIMESTAMP AND event_time < $3::TIMESTAMP AND %[1]s IN (SELECT principal FROM cur)
 ), api AS (
 	SELECT principal, event_source, event_name, hour,
 		lag(hour) OVER (PARTITION BY principal, event_source, event_name ORDER BY hour) AS prev
-	FROM (SELECT DISTINCT e.principal, e.event_source, e.event_name, e.hour FROM ev e
-		SEMI JOIN cur c ON c.principal = e.principal AND c.event_source IS NOT DISTINCT FROM e.event_source AND c.event_name IS NOT DISTINCT FROM e.event_name)
+	FROM detect_api_hours a
+	SEMI JOIN cur c ON c.principal = a.principal AND c.event_source IS NOT DISTINCT FROM a.event_source AND c.event_name IS NOT DISTINCT FROM a.event_name
+	WHERE a.hour >= $2::TIMESTAMP AND a.hour < $3::TIMESTAMP
 ), addr AS (
 	SELECT principal, source_ip, hour, lag(hour) OVER (PARTITION BY principal, source_ip ORDER BY hour) AS prev
-	FROM (SELECT DISTINCT e.principal, e.source_ip, e.hour FROM ev e
-		SEMI JOIN cur c ON c.principal = e.principal AND c.source_ip IS NOT DISTINCT FROM e.source_ip)
+	FROM detect_addr_hours d
+	SEMI JOIN cur c ON c.principal = d.principal AND c.source_ip IS NOT DISTINCT FROM d.source_ip
+	WHERE d.hour >= $2::TIMESTAMP AND d.hour < $3::TIMESTAMP
 ), ph AS (
 	SELECT principal, hour,
 		min(hour) OVER (PARTITION BY principal ORDER BY hour RANGE BETWEEN INTERVAL %[3]d DAY PRECEDING AND CURRENT ROW) AS since
-	FROM (SELECT DISTINCT principal, hour FROM ev)
+	FROM (SELECT DISTINCT principal, hour FROM detect_addr_hours
+		WHERE hour >= $2::TIMESTAMP AND hour < $3::TIMESTAMP AND principal IN (SELECT principal FROM cur))
 ), e AS (
 	SELECT c.event_id, c.event_time FROM (
 		SELECT event_id, event_time, event_source, event_name, source_ip, %[1]s AS principal, date_trunc('hour', event_time) AS hour

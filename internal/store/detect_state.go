@@ -58,6 +58,17 @@ CREATE TABLE IF NOT EXISTS finding_group_members (
 	finding_id VARCHAR NOT NULL,
 	PRIMARY KEY (group_id, finding_id)
 );
+CREATE TABLE IF NOT EXISTS detect_api_hours (
+	principal    VARCHAR NOT NULL,
+	event_source VARCHAR,
+	event_name   VARCHAR,
+	hour         TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS detect_addr_hours (
+	principal VARCHAR NOT NULL,
+	source_ip VARCHAR,
+	hour      TIMESTAMP NOT NULL
+);
 CREATE TABLE IF NOT EXISTS detect_port_hours (
 	interface_id VARCHAR NOT NULL,
 	remote_port  INTEGER NOT NULL,

@@ -31,10 +31,24 @@ const (
 	// rowsPerRowGroup matches DuckDB's own row group size, so that its
 	// parallel scan splits work the same way.
 	rowsPerRowGroup = 122880
+	// flowRowsPerRowGroup is smaller for the raw flow records: they are
+	// appended object by object (an hour of one account's flow log each),
+	// so a row group of a few objects spans a few hours and interfaces,
+	// and its start_time statistics and bloom filters let a query for
+	// part of an hour of one instance (a scope with minute edges, a
+	// lookup) skip the rest of the day's records.
+	flowRowsPerRowGroup = 16384
 	// maxOpenFiles bounds the day partitions a FlowWriter keeps open; each
 	// buffers up to one row group in memory.
 	maxOpenFiles = 2
 )
+
+func rowsPerGroup(table string) int64 {
+	if table == flowTable {
+		return flowRowsPerRowGroup
+	}
+	return rowsPerRowGroup
+}
 
 // codec is shared by every writer: its zstd encoders, whose history
 // buffers are costly to allocate, live as long as the process.
@@ -43,7 +57,7 @@ var codec = newZstdCodec()
 func writerOptions(table string) []parquet.WriterOption {
 	opts := []parquet.WriterOption{
 		parquet.Compression(codec),
-		parquet.MaxRowsPerRowGroup(rowsPerRowGroup),
+		parquet.MaxRowsPerRowGroup(rowsPerGroup(table)),
 		parquet.PageBufferSize(256 << 10),
 		parquet.CreatedBy("gumshoe", "", ""),
 		// Statistics in every page header cost a second pass over each

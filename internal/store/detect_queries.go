@@ -81,19 +81,13 @@ const flowResolved = `ifmap AS (
 		LEFT JOIN addrmap a ON a.acct = x.account_id AND a.addr = x.local_addr
 )`
 
-// publicAddr is SQL true when the address in col is public: the rules of
-// the is_private_address macro, negated, with its IPv6 regular expressions
-// evaluated only on addresses that could match them. The flow detectors
-// test millions of rows, where the macro's regular expressions on every
-// address cost seconds.
+// publicAddr is SQL true when the address in col is public (not NULL,
+// and not is_private_address).
 //
 // Apply it to few rows: DuckDB pushes it down to wherever the column is
-// read (see DetectPortProbes).
+// read (see DetectPortProbes), and it is a chain of string tests.
 func publicAddr(col string) string {
-	return strings.ReplaceAll(`({a} IS NOT NULL AND NOT ({a} LIKE '10.%' OR {a} LIKE '192.168.%' OR {a} LIKE '127.%' OR {a} LIKE '169.254.%'
-	OR ({a} LIKE '172.%' AND TRY_CAST(split_part({a}, '.', 2) AS INTEGER) BETWEEN 16 AND 31)
-	OR ({a} LIKE '100.%' AND TRY_CAST(split_part({a}, '.', 2) AS INTEGER) BETWEEN 64 AND 127)
-	OR (contains({a}, ':') AND (regexp_matches(lower({a}), '^f[cd][0-9a-f]{2}:') OR regexp_matches(lower({a}), '^fe[89ab][0-9a-f]:')))))`, "{a}", col)
+	return "(" + col + " IS NOT NULL AND NOT is_private_address(" + col + "))"
 }
 
 // flowHitColumns is the select list every flow query ends with, in

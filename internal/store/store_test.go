@@ -433,7 +433,7 @@ func TestCloudTrailMigratesToLake(t *testing.T) {
 			object_id BIGINT NOT NULL, object_record INTEGER NOT NULL)`,
 		`INSERT INTO "` + catalog + `".main.cloudtrail_events VALUES ('old-1', TIMESTAMP '2024-05-01 10:00:00', 'ListBuckets',
 			'aws-cli/2', true, '[{"ARN":"arn:aws:s3:::b"}]', '{"eventID":"old-1"}', 7, 1)`,
-		`DELETE FROM schema_migrations WHERE version = 5`,
+		`DELETE FROM schema_migrations WHERE version > 4`,
 	} {
 		if _, err := st.db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)

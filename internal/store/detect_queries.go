@@ -281,35 +281,46 @@ const portHoursState = "port_hours"
 // without reading it. The first call (or the first on a database from
 // before the table) reads every rollup file once.
 func (s *Store) DetectSyncPortHours(ctx context.Context, to int64) error {
+	return s.syncHistory(ctx, portHoursState, rollupTable, to, func(tx *sql.Tx, files []string) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO detect_port_hours
+SELECT DISTINCT interface_id, remote_port, protocol, hour FROM read_parquet(`+parquetList(files)+`, hive_partitioning = false, union_by_name = true)
+WHERE direction = 'outbound' AND remote_port <= local_port AND interface_id <> '' AND remote_port IS NOT NULL AND protocol IS NOT NULL
+EXCEPT SELECT interface_id, remote_port, protocol, hour FROM detect_port_hours`)
+		return err
+	})
+}
+
+// syncHistory brings a history table up to the segments through to: fill
+// adds what the table's lake files of the segments after its watermark
+// (state in detect_state) hold, and the watermark moves to to, in one
+// transaction.
+func (s *Store) syncHistory(ctx context.Context, state, table string, to int64, fill func(tx *sql.Tx, files []string) error) error {
 	var from int64
-	if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT segment_id FROM detect_state WHERE name = $1), 0)`, portHoursState).Scan(&from); err != nil {
-		return fmt.Errorf("detect: port hours watermark: %w", err)
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT segment_id FROM detect_state WHERE name = $1), 0)`, state).Scan(&from); err != nil {
+		return fmt.Errorf("detect: %s watermark: %w", state, err)
 	}
 	if from >= to {
 		return nil
 	}
-	files, err := s.segmentFiles(ctx, rollupTable, from, to)
+	files, err := s.segmentFiles(ctx, table, from, to)
 	if err != nil {
 		return err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("detect: port hours: %w", err)
+		return fmt.Errorf("detect: %s: %w", state, err)
 	}
 	defer tx.Rollback()
 	if len(files) > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO detect_port_hours
-SELECT DISTINCT interface_id, remote_port, protocol, hour FROM read_parquet(`+parquetList(files)+`, hive_partitioning = false, union_by_name = true)
-WHERE direction = 'outbound' AND remote_port <= local_port AND interface_id <> '' AND remote_port IS NOT NULL AND protocol IS NOT NULL
-EXCEPT SELECT interface_id, remote_port, protocol, hour FROM detect_port_hours`); err != nil {
-			return fmt.Errorf("detect: port hours: %w", err)
+		if err := fill(tx, files); err != nil {
+			return fmt.Errorf("detect: %s: %w", state, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO detect_state VALUES ($1, $2, now()::TIMESTAMP)`, portHoursState, to); err != nil {
-		return fmt.Errorf("detect: port hours watermark: %w", err)
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO detect_state VALUES ($1, $2, now()::TIMESTAMP)`, state, to); err != nil {
+		return fmt.Errorf("detect: %s watermark: %w", state, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("detect: port hours: %w", err)
+		return fmt.Errorf("detect: %s: %w", state, err)
 	}
 	return nil
 }
@@ -397,6 +408,17 @@ func addrSetSQL(set AddrSet, first int) (string, []any) {
 	return "(VALUES " + strings.Join(rows, ", ") + ") s(lo, hi, exact)", args
 }
 
+// addrsInSet is a query of the addresses (column a) of the query
+// distinct, whose one column a holds distinct addresses, that set holds;
+// set's parameters are numbered from $first. Matching the distinct
+// addresses rather than every row keeps the text-to-number conversion off
+// millions of rows.
+func addrsInSet(distinct string, set AddrSet, first int) (string, []any) {
+	tbl, args := addrSetSQL(set, first)
+	return `SELECT a FROM (SELECT a, ` + fmt.Sprintf(ipv4Int, "a") + ` AS ip4 FROM (` + distinct + `)) f
+	WHERE EXISTS (SELECT 1 FROM ` + tbl + ` WHERE (f.ip4 BETWEEN s.lo AND s.hi) OR lower(f.a) = s.exact)`, args
+}
+
 // DetectIPv6Addresses returns the distinct IPv6 addresses, as written, of
 // the remote ends of the flows in flowHours and the callers of the
 // CloudTrail events in ctHours, for matching against IPv6 networks in Go.
@@ -428,15 +450,13 @@ func (s *Store) DetectFlowsToAddresses(ctx context.Context, hours []TimeRange, s
 	if set.Empty() {
 		return nil, nil
 	}
-	tbl, args := addrSetSQL(set, 1)
-	cand := `listed AS MATERIALIZED (
-	SELECT remote_addr FROM (SELECT remote_addr, ` + fmt.Sprintf(ipv4Int, "remote_addr") + ` AS ip4 FROM (SELECT DISTINCT remote_addr FROM raw)) f
-	WHERE EXISTS (SELECT 1 FROM ` + tbl + ` WHERE (f.ip4 BETWEEN s.lo AND s.hi) OR lower(f.remote_addr) = s.exact)
-), cand AS (SELECT DISTINCT hour, interface_id FROM raw WHERE remote_addr IN (SELECT remote_addr FROM listed))`
+	in, args := addrsInSet(`SELECT DISTINCT remote_addr AS a FROM raw`, set, 1)
+	cand := `listed AS MATERIALIZED (` + in + `),
+cand AS (SELECT DISTINCT hour, interface_id FROM raw WHERE remote_addr IN (SELECT a FROM listed))`
 	body := `SELECT hour, any_value(account_id) AS account_id, inst, interface_id, any_value(local_addr) AS local_addr, remote_addr,
 	arg_max(local_port, flows) AS local_port, arg_max(remote_port, flows) AS remote_port, any_value(protocol) AS protocol,
 	sum(flows)::BIGINT AS measure, ` + flowSums + `, NULL::BIGINT AS baseline_max, NULL::TIMESTAMP AS baseline_start, bool_or(opened_out) AS outbound
-FROM fr WHERE remote_addr IN (SELECT remote_addr FROM listed)
+FROM fr WHERE remote_addr IN (SELECT a FROM listed)
 GROUP BY hour, inst, interface_id, remote_addr`
 	return s.flowHits(ctx, "flows to listed addresses", hours, cand, body, args...)
 }
@@ -663,11 +683,9 @@ func (s *Store) DetectCloudTrailEvents(ctx context.Context, hours []TimeRange, l
 	cond := strings.ReplaceAll(ctCandidates, "{public}", publicAddr("e.source_ip"))
 	var args []any
 	if !listed.Empty() {
-		tbl, targs := addrSetSQL(listed, 1)
-		args = targs
-		cond += `
-	OR e.source_ip IN (SELECT a FROM (SELECT a, ` + fmt.Sprintf(ipv4Int, "a") + ` AS ip4 FROM (SELECT DISTINCT source_ip AS a FROM cloudtrail_events)) f
-		WHERE EXISTS (SELECT 1 FROM ` + tbl + ` WHERE (f.ip4 BETWEEN s.lo AND s.hi) OR lower(f.a) = s.exact))`
+		var in string
+		in, args = addrsInSet(`SELECT DISTINCT source_ip AS a FROM cloudtrail_events`, listed, 1)
+		cond += "\n\tOR e.source_ip IN (" + in + ")"
 	}
 	pred, pargs := rangePredicate("e.event_time", hours, len(args)+1)
 	refs, err := s.eventRefs(ctx, `SELECT e.event_id, e.event_time FROM cloudtrail_events e LEFT JOIN ip_info i ON i.ip = e.source_ip
@@ -773,23 +791,7 @@ const apiHoursState = "api_hours"
 // the first on a database from before these tables) reads every CloudTrail
 // file once. The principal is ctPrincipal's.
 func (s *Store) DetectSyncAPIHours(ctx context.Context, to int64) error {
-	var from int64
-	if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT segment_id FROM detect_state WHERE name = $1), 0)`, apiHoursState).Scan(&from); err != nil {
-		return fmt.Errorf("detect: api hours watermark: %w", err)
-	}
-	if from >= to {
-		return nil
-	}
-	files, err := s.segmentFiles(ctx, cloudtrailTable, from, to)
-	if err != nil {
-		return err
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("detect: api hours: %w", err)
-	}
-	defer tx.Rollback()
-	if len(files) > 0 {
+	return s.syncHistory(ctx, apiHoursState, cloudtrailTable, to, func(tx *sql.Tx, files []string) error {
 		// The files keep some NULLs as empty strings (the views NULLIF
 		// them); so does this.
 		src := `(SELECT ` + ctPrincipal + ` AS principal, event_source, event_name, source_ip, date_trunc('hour', event_time) AS hour
@@ -797,11 +799,9 @@ func (s *Store) DetectSyncAPIHours(ctx context.Context, to int64) error {
 		NULLIF(principal_id, '') AS principal_id, NULLIF(event_source, '') AS event_source, NULLIF(event_name, '') AS event_name,
 		NULLIF(source_ip, '') AS source_ip, event_time
 		FROM read_parquet(` + parquetList(files) + `, hive_partitioning = false, union_by_name = true)))`
-		if _, err := tx.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE new_ct_hours AS
-SELECT DISTINCT principal, event_source, event_name, source_ip, hour FROM `+src+` WHERE principal IS NOT NULL`); err != nil {
-			return fmt.Errorf("detect: api hours: %w", err)
-		}
 		for _, stmt := range []string{
+			`CREATE OR REPLACE TEMP TABLE new_ct_hours AS
+SELECT DISTINCT principal, event_source, event_name, source_ip, hour FROM ` + src + ` WHERE principal IS NOT NULL`,
 			`INSERT INTO detect_api_hours SELECT DISTINCT principal, event_source, event_name, hour FROM new_ct_hours
 EXCEPT SELECT principal, event_source, event_name, hour FROM detect_api_hours`,
 			`INSERT INTO detect_addr_hours SELECT DISTINCT principal, source_ip, hour FROM new_ct_hours
@@ -809,17 +809,11 @@ EXCEPT SELECT principal, source_ip, hour FROM detect_addr_hours`,
 			`DROP TABLE new_ct_hours`,
 		} {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("detect: api hours: %w", err)
+				return err
 			}
 		}
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO detect_state VALUES ($1, $2, now()::TIMESTAMP)`, apiHoursState, to); err != nil {
-		return fmt.Errorf("detect: api hours watermark: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("detect: api hours: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // DetectNewAPICalls returns the events of the hours whose principal had

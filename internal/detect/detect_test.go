@@ -446,6 +446,23 @@ func TestIncremental(t *testing.T) {
 	if n := queryInt(t, st, `SELECT count(*) FROM relationships WHERE from_id = 'finding:`+old.ID+`' AND to_id = 'instance:`+instA+`' AND type = 'involves'`); n == 0 {
 		t.Error("no involves edge from the finding to its instance")
 	}
+
+	// Port history is kept between runs (detect_port_hours): a later
+	// batch in which B talks to its usual port 443 and, for the first
+	// time, to port 6697 raises one NetworkPortUnusual, for 6697.
+	var more flowLog
+	more.rec(instB, ipB, "198.51.100.10", 47100, 443, 20, 4000, at.Add(3*time.Hour), "ACCEPT", "egress")
+	more.rec(instB, "198.51.100.10", ipB, 443, 47100, 20, 9000, at.Add(3*time.Hour), "ACCEPT", "ingress")
+	more.rec(instB, ipB, "198.51.100.60", 47200, 6697, 20, 4000, at.Add(3*time.Hour), "ACCEPT", "egress")
+	more.rec(instB, "198.51.100.60", ipB, 6697, 47200, 20, 9000, at.Add(3*time.Hour), "ACCEPT", "ingress")
+	ingestFiles(t, st, writeFile(t, t.TempDir(), "ports.log", []byte(more.b.String())))
+	clock = clock.Add(time.Hour)
+	if sum, err = detect.Run(ctx, st, detect.Config{Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	if sum.New != 1 || sum.ByType[detect.TypeNetworkPortUnusual] != 1 || len(sum.Findings) != 1 || !strings.Contains(sum.Findings[0].Title, "port 6697") {
+		t.Errorf("after a batch with a new port: %+v; want one NetworkPortUnusual for port 6697", sum)
+	}
 }
 
 func TestThreatListErrors(t *testing.T) {

@@ -2,9 +2,11 @@ package detect_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,36 +38,8 @@ func TestDemoScenarios(t *testing.T) {
 	}
 	found := demoFindings(t, st)
 
-	matched := make([]bool, len(found))
-	for _, sc := range truth.Scenarios {
-		keys := map[string]bool{}
-		for _, e := range sc.Entities {
-			keys[e.Type+":"+e.Key] = true
-		}
-		from, to := sc.Start.Add(-time.Hour), sc.End.Add(time.Hour)
-		var types []string
-		for i, f := range found {
-			if f.last.Before(from) || f.first.After(to) || !f.involves(keys) {
-				continue
-			}
-			matched[i] = true
-			types = append(types, f.typ)
-			if sc.Benign {
-				t.Errorf("benign scenario %s: finding %s (%s) on %v", sc.ID, f.typ, f.title, f.entities)
-			}
-		}
-		for _, want := range sc.ExpectedFindings {
-			if !contains(types, want) {
-				t.Errorf("scenario %s: no %s finding (found %v)", sc.ID, want, types)
-			}
-		}
-		t.Logf("scenario %-34s expected %v found %v", sc.ID, sc.ExpectedFindings, dedupe(types))
-	}
-	for i, f := range found {
-		if !matched[i] {
-			t.Errorf("finding outside every scenario: %s %q on %v (%s .. %s)", f.typ, f.title, f.entities, f.first, f.last)
-		}
-	}
+	score := scoreScenarios(t, found, truth)
+	t.Logf("\n%s", score.table)
 
 	checkGroups(t, st, truth)
 
@@ -319,4 +293,63 @@ func ingestDemo(t *testing.T, cfg demo.Config) ingestedDemo {
 	d.ingest, d.ingested = *sum, time.Since(began)
 	os.RemoveAll(filepath.Join(dir, "AWSLogs"))
 	return d
+}
+
+// scenarioScore is how gumshoe's findings compare with truth.json.
+type scenarioScore struct {
+	findings, inScenario int // findings, and those in an attack scenario
+	expected, found      int // expected (scenario, type) pairs, and those found
+	table                string
+}
+
+// scoreScenarios checks found against the scenarios: every expected
+// finding type of a scenario is found on its entities within its time
+// (an hour either side), the benign scenario has no finding, and every
+// finding belongs to an attack scenario; each miss is a test error. The
+// table lists the scenarios, expected and found types, and what is
+// missing.
+func scoreScenarios(t *testing.T, found []demoFinding, truth *demo.Truth) scenarioScore {
+	t.Helper()
+	sc := scenarioScore{findings: len(found)}
+	matched := make([]bool, len(found))
+	rows := []string{"| scenario | expected | found | missing |", "|---|---|---|---|"}
+	for _, s := range truth.Scenarios {
+		keys := map[string]bool{}
+		for _, e := range s.Entities {
+			keys[e.Type+":"+e.Key] = true
+		}
+		from, to := s.Start.Add(-time.Hour), s.End.Add(time.Hour)
+		var types []string
+		for i, f := range found {
+			if f.last.Before(from) || f.first.After(to) || !f.involves(keys) {
+				continue
+			}
+			matched[i] = true
+			if s.Benign {
+				t.Errorf("benign scenario %s: finding %s (%s) on %v", s.ID, f.typ, f.title, f.entities)
+				continue
+			}
+			sc.inScenario++
+			types = append(types, f.typ)
+		}
+		var missing []string
+		for _, want := range s.ExpectedFindings {
+			sc.expected++
+			if contains(types, want) {
+				sc.found++
+			} else {
+				missing = append(missing, want)
+				t.Errorf("scenario %s: no %s finding (found %v)", s.ID, want, dedupe(types))
+			}
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |", s.ID, strings.Join(s.ExpectedFindings, ", "),
+			strings.Join(dedupe(types), ", "), strings.Join(missing, ", ")))
+	}
+	for i, f := range found {
+		if !matched[i] {
+			t.Errorf("finding outside every scenario: %s %q on %v (%s .. %s)", f.typ, f.title, f.entities, f.first, f.last)
+		}
+	}
+	sc.table = strings.Join(rows, "\n")
+	return sc
 }

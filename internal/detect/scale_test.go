@@ -2,10 +2,8 @@ package detect_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -43,60 +41,18 @@ func TestScenariosAtScale(t *testing.T) {
 	}
 	detected := time.Since(began)
 
-	found := demoFindings(t, st)
-	matched := make([]bool, len(found))
-	var table []string
-	expected, recalled := 0, 0
-	for _, sc := range truth.Scenarios {
-		keys := map[string]bool{}
-		for _, e := range sc.Entities {
-			keys[e.Type+":"+e.Key] = true
-		}
-		from, to := sc.Start.Add(-time.Hour), sc.End.Add(time.Hour)
-		var types []string
-		for i, f := range found {
-			if f.last.Before(from) || f.first.After(to) || !f.involves(keys) {
-				continue
-			}
-			if sc.Benign {
-				t.Errorf("benign scenario %s: finding %s (%s)", sc.ID, f.typ, f.title)
-				continue
-			}
-			matched[i] = true
-			types = append(types, f.typ)
-		}
-		var missing []string
-		for _, want := range sc.ExpectedFindings {
-			expected++
-			if contains(types, want) {
-				recalled++
-			} else {
-				missing = append(missing, want)
-				t.Errorf("scenario %s: no %s finding (found %v)", sc.ID, want, dedupe(types))
-			}
-		}
-		table = append(table, fmt.Sprintf("| %s | %s | %s | %s |", sc.ID, strings.Join(sc.ExpectedFindings, ", "),
-			strings.Join(dedupe(types), ", "), strings.Join(missing, ", ")))
-	}
-	tp := 0
-	for i, f := range found {
-		if matched[i] {
-			tp++
-			continue
-		}
-		t.Errorf("finding outside every attack scenario: %s %q on %v (%s .. %s)", f.typ, f.title, f.entities, f.first, f.last)
-	}
+	score := scoreScenarios(t, demoFindings(t, st), truth)
 	precision, recall := 1.0, 1.0
-	if len(found) > 0 {
-		precision = float64(tp) / float64(len(found))
+	if score.findings > 0 {
+		precision = float64(score.inScenario) / float64(score.findings)
 	}
-	if expected > 0 {
-		recall = float64(recalled) / float64(expected)
+	if score.expected > 0 {
+		recall = float64(score.found) / float64(score.expected)
 	}
 	t.Logf("%d flow records, %d CloudTrail events, %d DNS queries: generated in %s, ingested in %s, detected in %s",
 		gen.FlowRecords, gen.CloudTrailEvents, gen.DNSQueries, d.generated.Round(time.Second), d.ingested.Round(time.Second), detected.Round(time.Second))
 	t.Logf("precision %.3f (%d of %d findings in an attack scenario), recall %.3f (%d of %d expected finding types)",
-		precision, tp, len(found), recall, recalled, expected)
-	t.Logf("\n| scenario | expected | found | missing |\n|---|---|---|---|\n%s", strings.Join(table, "\n"))
+		precision, score.inScenario, score.findings, recall, score.found, score.expected)
+	t.Logf("\n%s", score.table)
 	checkGroups(t, st, truth)
 }

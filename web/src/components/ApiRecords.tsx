@@ -1,12 +1,12 @@
 // The CloudTrail events behind an entity's API call panels (a bucket of
 // the timeline, an observed address, user agent or operation), with their
 // provenance and SQL: Detective's "Query raw logs", without Athena.
-import { apiGet, saveBlob } from '../api';
+import { apiGet } from '../api';
 import { useAsync } from '../hooks';
 import { toAthena } from '../athena';
-import { toCsv } from '../csv';
 import { fmtTime } from '../format';
 import { ErrorBox, Loading, Mono, Pager } from './ui';
+import { RecordActions } from './RecordActions';
 
 interface ApiRecordsResponse {
   start: string;
@@ -33,28 +33,12 @@ export function ApiRecords({ entity, q, offset, title, onPage, onClose }: { enti
   const params = { ...q, limit: 100, offset };
   const res = useAsync('ct' + entity + JSON.stringify(params), (s) => apiGet<ApiRecordsResponse>('/entities/' + encodeURIComponent(entity) + '/api-calls/records', params, s));
   const d = res.data;
-  const copy = (s: string) => navigator.clipboard?.writeText(s);
   return (
     <section class="drawer" role="dialog" aria-label={title} data-testid="api-records">
       <header class="panel-head">
         <h2>{title}</h2>
         <div class="panel-actions">
-          {d ? (
-            <>
-              <button type="button" onClick={() => copy(d.sql)}>
-                Copy SQL
-              </button>
-              <button type="button" onClick={() => copy(toAthena(d.sql))}>
-                Copy as Athena SQL
-              </button>
-              <a class="button" href={'/sql?q=' + encodeURIComponent(d.sql)}>
-                Open in SQL
-              </a>
-              <button type="button" onClick={() => saveBlob(new Blob([toCsv(COLS, d.records.map((r) => COLS.map((c) => r[c])))], { type: 'text/csv' }), 'cloudtrail-events.csv')}>
-                Download CSV
-              </button>
-            </>
-          ) : null}
+          {d ? <RecordActions sql={d.sql} athenaSql={toAthena(d.sql)} cols={COLS} records={d.records} file="cloudtrail-events.csv" /> : null}
           <button type="button" onClick={onClose} aria-label="Close CloudTrail events">
             Close ✕
           </button>

@@ -7,7 +7,7 @@ import { Chart, DASHES, SERIES_COLORS, SYMBOLS, timeTooltip, type EChartsOption 
 import { ErrorBox, Loading, Mono, Pager, ScopePicker, SortHeader } from '../components/ui';
 import { bucketLabel, entityHref, fmtBytes, fmtNum, fmtTime, minuteRange, protoName } from '../format';
 import { FILTER_FIELDS, formatFilter, parseFilter, rowLabel, validFilter, type FlowFilter } from '../flowfilter';
-import { toCsv } from '../csv';
+import { RecordActions } from '../components/RecordActions';
 
 const LIMIT = 50;
 const MAX_SELECTED = 12;
@@ -406,36 +406,12 @@ function RecordsDrawer({ title, res, offset, onPage, onClose }: { title: string;
   const d = res.data;
   const cols = d?.records.length ? RECORD_COLS.filter((c) => d.records.some((r) => r[c] != null)) : RECORD_COLS;
   const head = (c: string) => ({ object_line: 'line', object_uri: 'object' })[c] ?? c;
-  const copy = (s: string) => navigator.clipboard?.writeText(s);
   return (
     <section class="drawer" role="dialog" aria-label={title} data-testid="records">
       <header class="panel-head">
         <h2>{title}</h2>
         <div class="panel-actions">
-          {d ? (
-            <>
-              <button type="button" onClick={() => copy(d.sql)}>
-                Copy SQL
-              </button>
-              <button type="button" onClick={() => copy(d.athena_sql)}>
-                Copy as Athena SQL
-              </button>
-              <a class="button" href={'/sql?q=' + encodeURIComponent(d.sql)}>
-                Open in SQL
-              </a>
-              <button
-                type="button"
-                onClick={() =>
-                  saveBlob(
-                    new Blob([toCsv(cols, d.records.map((r) => cols.map((c) => r[c])))], { type: 'text/csv' }),
-                    'flow-records.csv',
-                  )
-                }
-              >
-                Download CSV
-              </button>
-            </>
-          ) : null}
+          {d ? <RecordActions sql={d.sql} athenaSql={d.athena_sql} cols={cols} records={d.records} file="flow-records.csv" /> : null}
           <button type="button" onClick={onClose} aria-label="Close raw records">
             Close ✕
           </button>

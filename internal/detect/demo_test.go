@@ -215,13 +215,14 @@ func checkGroups(t *testing.T, st *store.Store, truth *demo.Truth) {
 	t.Helper()
 	ctx := context.Background()
 	scenarioOf := map[string]string{} // finding ID → scenario
+	all := allFindings(t, st)
 	for _, sc := range truth.Scenarios {
 		keys := map[string]bool{}
 		for _, e := range sc.Entities {
 			keys[e.Type+":"+e.Key] = true
 		}
 		from, to := sc.Start.Add(-time.Hour), sc.End.Add(time.Hour)
-		for _, f := range allFindings(t, st) {
+		for _, f := range all {
 			if !f.last.Before(from) && !f.first.After(to) && f.involves(keys) {
 				scenarioOf[f.id] = sc.ID
 			}

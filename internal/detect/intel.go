@@ -36,7 +36,6 @@ type Intel struct {
 	// SQL; IPv6 entries are matched in Go (see addPrefix).
 	IPs      store.AddrSet
 	prefixes []listed[netip.Prefix]
-	v6       bool
 	domains  map[string]string // domain → list
 }
 
@@ -130,7 +129,16 @@ func (in *Intel) addPrefix(list string, p netip.Prefix) {
 	// IPv6: logs write addresses in more than one form (leading zeros,
 	// upper case), and SQL cannot compare them as numbers; a run matches
 	// the distinct IPv6 addresses of its logs here instead (listedAddrs).
-	in.v6 = true
+}
+
+// hasIPv6 reports whether an IPv6 address or network is listed.
+func (in *Intel) hasIPv6() bool {
+	for _, p := range in.prefixes {
+		if p.v.Addr().Is6() {
+			return true
+		}
+	}
+	return false
 }
 
 // Empty reports whether the intelligence lists no address.
@@ -207,7 +215,7 @@ func (r *run) listedAddrs(ctx context.Context) (store.AddrSet, error) {
 		return *r.listed, nil
 	}
 	set := store.AddrSet{V4: r.cfg.Intel.IPs.V4}
-	if r.cfg.Intel.v6 {
+	if r.cfg.Intel.hasIPv6() {
 		addrs, err := r.st.DetectIPv6Addresses(ctx, r.sc.Flows, r.sc.CloudTrail)
 		if err != nil {
 			return set, err

@@ -597,11 +597,6 @@ type CTEvent struct {
 
 const ctPrincipal = `coalesce(CASE WHEN user_type = 'AssumedRole' THEN session_issuer_arn END, user_arn, principal_id)`
 
-// ctPrincipalOf is ctPrincipal on the columns of table alias t.
-func ctPrincipalOf(t string) string {
-	return `coalesce(CASE WHEN ` + t + `.user_type = 'AssumedRole' THEN ` + t + `.session_issuer_arn END, ` + t + `.user_arn, ` + t + `.principal_id)`
-}
-
 const ctEventColumns = ctBaseColumns + `,
 	CASE WHEN e.user_type IN ('AssumedRole', 'Root') THEN json_extract_string(e.raw, '$.userIdentity.invokedBy') END,
 	CASE WHEN e.user_type = 'AssumedRole' THEN json_extract_string(e.raw, '$.userIdentity.sessionContext.ec2RoleDelivery') END,
@@ -681,15 +676,16 @@ func (s *Store) DetectCloudTrailEvents(ctx context.Context, hours []TimeRange, l
 		return nil, nil
 	}
 	cond := strings.ReplaceAll(ctCandidates, "{public}", publicAddr("e.source_ip"))
-	var args []any
+	pred, args := rangePredicate("e.event_time", hours, 1)
 	if !listed.Empty() {
-		var in string
-		in, args = addrsInSet(`SELECT DISTINCT source_ip AS a FROM cloudtrail_events`, listed, 1)
+		// The callers of these hours, not of every event stored.
+		hoursOnly, _ := rangePredicate("event_time", hours, 1)
+		in, largs := addrsInSet(`SELECT DISTINCT source_ip AS a FROM cloudtrail_events WHERE `+hoursOnly, listed, len(args)+1)
 		cond += "\n\tOR e.source_ip IN (" + in + ")"
+		args = append(args, largs...)
 	}
-	pred, pargs := rangePredicate("e.event_time", hours, len(args)+1)
 	refs, err := s.eventRefs(ctx, `SELECT e.event_id, e.event_time FROM cloudtrail_events e LEFT JOIN ip_info i ON i.ip = e.source_ip
-WHERE `+pred+` AND (`+cond+`)`, append(args, pargs...)...)
+WHERE `+pred+` AND (`+cond+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("detect cloudtrail events: %w", err)
 	}
@@ -766,7 +762,7 @@ func (s *Store) DetectConsoleLogins(ctx context.Context, start, end time.Time, h
 FROM cloudtrail_events e LEFT JOIN ip_info i ON i.ip = e.source_ip
 WHERE e.event_time >= $1::TIMESTAMP AND e.event_time < $2::TIMESTAMP AND e.event_name = 'ConsoleLogin'
 	AND e.error_code IS NULL AND e.error_message IS NULL
-	AND `+ctPrincipalOf("e")+` IN (SELECT `+ctPrincipal+` FROM cloudtrail_events WHERE event_name = 'ConsoleLogin' AND `+pred+`)
+	AND `+ctPrincipal+` IN (SELECT `+ctPrincipal+` FROM cloudtrail_events WHERE event_name = 'ConsoleLogin' AND `+pred+`)
 ORDER BY e.event_time, e.event_id`, append([]any{ts(start), ts(end)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("detect console logins: %w", err)

@@ -18,7 +18,6 @@ import (
 	"github.com/gumshoe-dev/gumshoe/internal/detect"
 	"github.com/gumshoe-dev/gumshoe/internal/geoip"
 	"github.com/gumshoe-dev/gumshoe/internal/ingest"
-	"github.com/gumshoe-dev/gumshoe/internal/store"
 )
 
 func init() { commands = append(commands, newDemoCommand) }
@@ -170,7 +169,7 @@ func runDemo(ctx context.Context, g *globalOptions, stdout, stderr io.Writer, o 
 	if err := printDemoCounts(ctx, g, stdout, stderr); err != nil {
 		return err
 	}
-	if err := detectDemo(ctx, o.dbPath, stdout); err != nil {
+	if err := detectDemo(ctx, g, stdout, stderr); err != nil {
 		return fmt.Errorf("detections: %w", err)
 	}
 	if err := printScenarios(stdout, filepath.Join(o.out, demo.TruthFile)); err != nil {
@@ -185,8 +184,8 @@ func runDemo(ctx context.Context, g *globalOptions, stdout, stderr io.Writer, o 
 
 // detectDemo runs gumshoe's detections over the demo's database, as ingest
 // does after committing, and says what they found.
-func detectDemo(ctx context.Context, dbPath string, w io.Writer) error {
-	st, err := store.Open(ctx, dbPath, store.Options{MemoryLimit: envOr("GUMSHOE_MEMORY_LIMIT", "1GB")}) // every core: see forAnalysis
+func detectDemo(ctx context.Context, g *globalOptions, w, stderr io.Writer) error {
+	st, err := g.openFor(ctx, stderr, forAnalysis)
 	if err != nil {
 		return err
 	}
